@@ -1,0 +1,13 @@
+import type { Migration } from 'kysely';
+import type { DialectName } from '../dialect.js';
+import { auditLogMigration } from './0001-audit-log.js';
+
+/**
+ * Every migration, in order. Names sort lexically; never rename or edit one that has shipped, add
+ * a new one instead.
+ */
+export function allMigrations(dialect: DialectName): Record<string, Migration> {
+  return {
+    '0001-audit-log': auditLogMigration(dialect),
+  };
+}

@@ -1,0 +1,82 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { FastifyInstance } from 'fastify';
+import { Type } from 'typebox';
+import { ERROR_CATALOGUE, lunarCoreName } from '../errors.js';
+import { apiReferencePage, errorCataloguePage } from './docs-page.js';
+
+const scalarBundle = path.join(
+  path.dirname(fileURLToPath(import.meta.resolve('@scalar/fastify-api-reference'))),
+  'js',
+  'standalone.js',
+);
+
+// Scalar renders with inline styles and evaluates no remote code; everything else stays 'self'.
+const DOCS_CSP =
+  "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; connect-src 'self'; frame-ancestors 'none'";
+
+const publicDocs = { auth: 'public', rateGroup: 'ip' } as const;
+
+export async function docsRoutes(app: FastifyInstance): Promise<void> {
+  let cachedDocument: string | undefined;
+  app.get('/openapi.json', { config: publicDocs, schema: { hide: true } }, async (_request, reply) => {
+    cachedDocument ??= JSON.stringify(app.swagger());
+    return reply.header('content-type', 'application/json; charset=utf-8').send(cachedDocument);
+  });
+
+  app.get('/docs', { config: publicDocs, schema: { hide: true } }, async (_request, reply) =>
+    reply
+      .header('content-security-policy', DOCS_CSP)
+      .type('text/html; charset=utf-8')
+      .send(apiReferencePage()),
+  );
+
+  app.get('/docs/assets/scalar.js', { config: publicDocs, schema: { hide: true } }, async (_request, reply) =>
+    reply
+      .header('cache-control', 'public, max-age=86400')
+      .type('application/javascript; charset=utf-8')
+      .send(fs.createReadStream(scalarBundle)),
+  );
+
+  app.get(
+    '/docs/errors',
+    {
+      config: publicDocs,
+      schema: {
+        tags: ['system'],
+        summary: 'Every error code with its status and meaning',
+        description: 'HTML by default; JSON when the request prefers `application/json`.',
+        response: {
+          200: Type.Object({
+            errors: Type.Array(
+              Type.Object({
+                code: Type.String(),
+                lunarcore: Type.String(),
+                status: Type.Integer(),
+                meaning: Type.String(),
+              }),
+            ),
+          }),
+        },
+      },
+    },
+    async (request, reply) => {
+      const accept = request.headers.accept ?? '';
+      if (accept.includes('application/json') && !accept.includes('text/html')) {
+        return {
+          errors: Object.entries(ERROR_CATALOGUE).map(([code, { status, meaning }]) => ({
+            code,
+            lunarcore: lunarCoreName(code as keyof typeof ERROR_CATALOGUE),
+            status,
+            meaning,
+          })),
+        };
+      }
+      return reply
+        .header('content-security-policy', DOCS_CSP)
+        .type('text/html; charset=utf-8')
+        .send(errorCataloguePage());
+    },
+  );
+}

@@ -1,0 +1,87 @@
+import type { FastifyInstance } from 'fastify';
+import { Type } from 'typebox';
+import { isoString } from '../infra/clock.js';
+import { VERSION } from '../version.js';
+
+const CheckState = Type.Union([Type.Literal('ok'), Type.Literal('error')]);
+
+const HealthSchema = Type.Object({
+  status: Type.Union([Type.Literal('healthy'), Type.Literal('degraded')]),
+  timestamp: Type.String({ format: 'date-time' }),
+  version: Type.String(),
+  checks: Type.Object({ database: CheckState, redis: Type.Optional(CheckState) }),
+});
+
+export interface HealthDeps {
+  pingDatabase(): Promise<void>;
+  /** Undefined when Redis is not configured. */
+  pingRedis: (() => Promise<void>) | undefined;
+  now(): number;
+  isShuttingDown(): boolean;
+}
+
+async function check(probe: () => Promise<void>): Promise<'ok' | 'error'> {
+  try {
+    await probe();
+    return 'ok';
+  } catch {
+    return 'error';
+  }
+}
+
+const probeRoute = { auth: 'public', rateGroup: 'exempt' } as const;
+
+export async function healthRoutes(app: FastifyInstance, deps: HealthDeps): Promise<void> {
+  app.get(
+    '/health',
+    {
+      config: probeRoute,
+      schema: {
+        tags: ['system'],
+        summary: 'Liveness and dependency health',
+        description:
+          '`healthy` when every dependency answers. The database failing gives `degraded` with 503; Redis failing ' +
+          'gives `degraded` with 200, because limits and caches fall back to per-instance state.',
+        response: { 200: HealthSchema, 503: HealthSchema },
+      },
+    },
+    async (_request, reply) => {
+      const [database, redis] = await Promise.all([
+        check(deps.pingDatabase),
+        deps.pingRedis ? check(deps.pingRedis) : Promise.resolve(undefined),
+      ]);
+      const healthy = database === 'ok' && redis !== 'error';
+      reply.code(database === 'ok' ? 200 : 503);
+      return {
+        status: healthy ? 'healthy' : 'degraded',
+        timestamp: isoString(deps.now()),
+        version: VERSION,
+        checks: redis === undefined ? { database } : { database, redis },
+      } as const;
+    },
+  );
+
+  app.get(
+    '/ready',
+    {
+      config: probeRoute,
+      schema: {
+        tags: ['system'],
+        summary: 'Readiness for traffic',
+        description:
+          '200 once migrations have run and the database answers; 503 while shutting down or when it does not.',
+        response: {
+          200: Type.Object({ ready: Type.Boolean() }),
+          503: Type.Object({ ready: Type.Boolean(), reason: Type.String() }),
+        },
+      },
+    },
+    async (_request, reply) => {
+      if (deps.isShuttingDown()) return reply.code(503).send({ ready: false, reason: 'shutting down' });
+      if ((await check(deps.pingDatabase)) === 'error') {
+        return reply.code(503).send({ ready: false, reason: 'database unreachable' });
+      }
+      return { ready: true };
+    },
+  );
+}

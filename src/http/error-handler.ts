@@ -1,0 +1,120 @@
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Config } from '../config.js';
+import { AppError, type ErrorCode, type ErrorDetails, errorEnvelope, lunarCoreName } from '../errors.js';
+import { SECURITY_HEADERS } from './security-headers.js';
+
+/** Where `documentation_url` points: the configured public URL, else the host the caller used. */
+export function publicBaseUrl(request: FastifyRequest, config: Pick<Config, 'publicUrl'>): string {
+  return config.publicUrl ?? `${request.protocol}://${request.host}`;
+}
+
+const STATUS_CODES: Record<number, ErrorCode> = {
+  400: 'INVALID_REQUEST',
+  401: 'UNAUTHORIZED',
+  403: 'FORBIDDEN',
+  404: 'NOT_FOUND',
+  405: 'METHOD_NOT_ALLOWED',
+  409: 'CONFLICT',
+  413: 'PAYLOAD_TOO_LARGE',
+  415: 'UNSUPPORTED_MEDIA_TYPE',
+  429: 'RATE_LIMIT_EXCEEDED',
+};
+
+interface ValidationIssue {
+  instancePath?: string;
+  message?: string;
+  params?: Record<string, unknown>;
+}
+
+/** Turns Ajv's output into `{field, message}` pairs a client can act on. */
+function describeValidation(error: FastifyError): ErrorDetails {
+  const issues = (error.validation ?? []) as ValidationIssue[];
+  const location = error.validationContext ?? 'request';
+  return {
+    location,
+    fields: issues.map((issue) => {
+      const missing = issue.params?.missingProperty;
+      const extra = issue.params?.additionalProperty;
+      const base = (issue.instancePath ?? '').replace(/^\//, '').replaceAll('/', '.');
+      const field = [base, missing ?? extra].filter((part) => part !== undefined && part !== '').join('.');
+      const message = extra !== undefined ? 'is not an accepted field' : (issue.message ?? 'is invalid');
+      return { field: field === '' ? location : field, message };
+    }),
+  };
+}
+
+/** Maps anything thrown to (code, message, details), never leaking internals of unexpected errors. */
+export function classifyError(error: unknown): { code: ErrorCode; message: string; details?: ErrorDetails } {
+  if (error instanceof AppError) {
+    return { code: error.code, message: error.message, ...(error.details ? { details: error.details } : {}) };
+  }
+  const fastifyError = error as FastifyError;
+  if (fastifyError.validation) {
+    return {
+      code: 'INVALID_REQUEST',
+      message: `Invalid ${fastifyError.validationContext ?? 'request'}: ${fastifyError.message}`,
+      details: describeValidation(fastifyError),
+    };
+  }
+  const status = fastifyError.statusCode;
+  if (status === 400 && (fastifyError.code?.includes('JSON') || error instanceof SyntaxError)) {
+    return { code: 'INVALID_REQUEST', message: 'The request body is not valid JSON' };
+  }
+  if (status === 413)
+    return { code: 'PAYLOAD_TOO_LARGE', message: 'The request body exceeds the size limit' };
+  if (status === 415) {
+    return {
+      code: 'UNSUPPORTED_MEDIA_TYPE',
+      message: 'This Content-Type is not accepted here; send application/json',
+    };
+  }
+  if (status !== undefined && status >= 400 && status < 500) {
+    return { code: STATUS_CODES[status] ?? 'INVALID_REQUEST', message: fastifyError.message };
+  }
+  return {
+    code: 'INTERNAL_ERROR',
+    message: 'An unexpected error occurred; quote the request id when reporting it',
+  };
+}
+
+export function sendError(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  config: Pick<Config, 'publicUrl'>,
+  code: ErrorCode,
+  message: string,
+  details?: ErrorDetails,
+): FastifyReply {
+  const body = errorEnvelope(code, message, details, request.id, publicBaseUrl(request, config));
+  return reply
+    .code(reply.statusCode >= 400 ? reply.statusCode : 500)
+    .headers(SECURITY_HEADERS)
+    .header('x-request-id', request.id)
+    .header('content-type', 'application/json; charset=utf-8')
+    .send(body);
+}
+
+export function registerErrorHandling(app: FastifyInstance, config: Pick<Config, 'publicUrl'>): void {
+  app.setErrorHandler((error, request, reply) => {
+    const { code, message, details } = classifyError(error);
+    const status = error instanceof AppError ? error.status : ((error as FastifyError).statusCode ?? 500);
+    const finalStatus = code === 'INTERNAL_ERROR' ? 500 : status;
+    if (finalStatus >= 500) {
+      request.log.error({ err: error, code: lunarCoreName(code) }, 'request failed');
+    }
+    if (error instanceof AppError && error.headers) reply.headers(error.headers);
+    reply.code(finalStatus);
+    return sendError(request, reply, config, code, message, details);
+  });
+
+  app.setNotFoundHandler({}, (request, reply) => {
+    reply.code(404);
+    return sendError(
+      request,
+      reply,
+      config,
+      'NOT_FOUND',
+      `No route for ${request.method} ${request.url.split('?')[0]}`,
+    );
+  });
+}

@@ -1,0 +1,52 @@
+import swagger from '@fastify/swagger';
+import type { FastifyInstance } from 'fastify';
+import { VERSION } from '../version.js';
+import { API_PREFIX } from './api-prefix.js';
+import { ErrorEnvelopeSchema } from './common-schemas.js';
+import type { RouteContract } from './route-contract.js';
+
+/** Registers the OpenAPI 3.1 generator; routes' schemas are its only source. */
+export async function registerOpenApi(app: FastifyInstance): Promise<void> {
+  app.addSchema(ErrorEnvelopeSchema);
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'LunarBit API Gateway',
+        version: VERSION,
+        description:
+          'Release distribution, update checks and an AI proxy behind API keys. Every path is also served under `/api/v2`. ' +
+          'Errors use one envelope; see `/docs/errors` for every code.',
+      },
+      servers: [
+        { url: '/', description: 'This gateway' },
+        { url: API_PREFIX, description: 'This gateway, versioned base path' },
+      ],
+      components: {
+        securitySchemes: {
+          bearerAuth: {
+            type: 'http',
+            scheme: 'bearer',
+            description: 'An API key (lbapi_…) or the admin key',
+          },
+          apiKeyHeader: { type: 'apiKey', in: 'header', name: 'X-API-Key' },
+        },
+      },
+      tags: [
+        { name: 'system', description: 'Health, readiness and documentation' },
+        { name: 'keys', description: 'API key management' },
+      ],
+    },
+    refResolver: {
+      buildLocalReference: (json, _baseUri, _fragment, index) => String(json.$id ?? `def-${index}`),
+    },
+    transform: ({ schema, url, route }) => {
+      const contract = (route.config ?? {}) as Partial<RouteContract>;
+      const transformed = { ...(schema ?? {}) } as Record<string, unknown>;
+      if (contract.auth !== 'public' && transformed.security === undefined) {
+        transformed.security = [{ bearerAuth: [] }, { apiKeyHeader: [] }];
+      }
+      return { schema: transformed, url };
+    },
+  });
+}

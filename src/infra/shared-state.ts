@@ -1,0 +1,66 @@
+import type { Redis } from 'ioredis';
+import type { Config } from '../config.js';
+import { type Cache, createMemoryCache, createRedisCache } from './cache.js';
+import { createLocalEventBus, createRedisEventBus, type EventBus } from './event-bus.js';
+import { closeRedis, createRedisConnection, waitForRedis } from './redis.js';
+
+/**
+ * Cache and event bus, in memory for a single instance or in Redis when `REDIS_URL` is set so that
+ * several instances share state and hear each other's invalidations.
+ */
+export interface SharedState {
+  cache: Cache;
+  bus: EventBus;
+  /** The command connection, when Redis is configured (rate limiting uses it too). */
+  redis: Redis | undefined;
+  pingRedis: (() => Promise<void>) | undefined;
+  /** Waits (bounded) for Redis at startup; false when it is not reachable yet (the gateway starts anyway). */
+  connect(): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+export function createSharedState(
+  config: Pick<Config, 'redisUrl' | 'redisPrefix'>,
+  onError: (error: unknown, context: string) => void,
+): SharedState {
+  if (config.redisUrl === undefined) {
+    const cache = createMemoryCache();
+    const bus = createLocalEventBus(onError);
+    return {
+      cache,
+      bus,
+      redis: undefined,
+      pingRedis: undefined,
+      connect: async () => true,
+      async close() {
+        await Promise.all([bus.close(), cache.close()]);
+      },
+    };
+  }
+  const redis = createRedisConnection(config.redisUrl, 'lunarbit');
+  const subscriber = createRedisConnection(config.redisUrl, 'lunarbit-events', { queueWhileOffline: true });
+  // ioredis emits 'error' on every failed reconnect; the callers see failures through their commands.
+  redis.on('error', (error) => onError(error, 'redis connection'));
+  subscriber.on('error', (error) => onError(error, 'redis subscriber connection'));
+  const bus = createRedisEventBus({ publisher: redis, subscriber, prefix: config.redisPrefix, onError });
+  return {
+    cache: createRedisCache(redis, config.redisPrefix),
+    bus,
+    redis,
+    pingRedis: async () => {
+      await redis.ping();
+    },
+    async connect() {
+      try {
+        await Promise.all([waitForRedis(redis), waitForRedis(subscriber)]);
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    async close() {
+      await bus.close();
+      await Promise.all([closeRedis(redis), closeRedis(subscriber)]);
+    },
+  };
+}

@@ -1,0 +1,66 @@
+import { resolveAdminKey } from './admin-key-bootstrap.js';
+import { buildApp } from './app.js';
+import { ConfigError, loadConfig } from './config.js';
+
+function startupBanner(url: string, adminKey: ReturnType<typeof resolveAdminKey>): string {
+  const lines = [`LunarBit API Gateway listening on ${url}`, `  API reference: ${url}/docs`];
+  if (adminKey.source === 'generated') {
+    lines.push(
+      '',
+      `  A development admin key was generated (shown once; stored in ${adminKey.file} with mode 0600):`,
+      `    ${adminKey.key}`,
+      `  Try: curl -H "Authorization: Bearer $(cat ${adminKey.file})" ${url}/admin/keys`,
+    );
+  } else if (adminKey.source === 'stored') {
+    lines.push(`  Admin key: the development key stored in ${adminKey.file}`);
+  }
+  return lines.join('\n');
+}
+
+async function main(): Promise<void> {
+  let config: ReturnType<typeof loadConfig>;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\n`);
+      process.exit(1);
+    }
+    throw error;
+  }
+  const adminKey = resolveAdminKey(config);
+  config = { ...config, apiKeyAdmin: adminKey.key };
+
+  const app = await buildApp(config);
+  const address = await app.listen({ port: config.port, host: config.host });
+  const shownHost = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
+  const url = config.publicUrl ?? address.replace(/\/\/[^:/]+/, `//${shownHost}`);
+  process.stdout.write(`${startupBanner(url, adminKey)}\n`);
+
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    app.log.info({ signal }, 'shutting down');
+    app.gateway.beginShutdown();
+    const deadline = setTimeout(() => {
+      app.log.error({ timeoutMs: config.shutdownTimeoutMs }, 'shutdown timed out; exiting');
+      process.exit(1);
+    }, config.shutdownTimeoutMs);
+    deadline.unref();
+    app
+      .close()
+      .then(() => process.exit(0))
+      .catch((error: unknown) => {
+        app.log.error({ err: error }, 'error during shutdown');
+        process.exit(1);
+      });
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`Failed to start: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});
