@@ -79,21 +79,23 @@ export async function buildTestApp(
   });
   const logs = logCapture();
   const queries: LogEvent[] = [];
-  const app = await buildApp(config, {
+  const owner = options.shareWith === undefined;
+  let app: FastifyInstance | undefined;
+  // Registered before building, so that a failed build still drops what it created.
+  t.after(async () => {
+    await app?.close();
+    if (!owner) return;
+    fs.rmSync(namespace.dataDir, { recursive: true, force: true });
+    if (namespace.pgSchema) await dropPgSchema(TEST_DATABASE_URL, namespace.pgSchema);
+    if (namespace.redisPrefix) await deleteRedisPrefix(namespace.redisPrefix);
+  });
+  app = await buildApp(config, {
     ...options.overrides,
     logStream: logs.stream,
     database: {
       ...(namespace.pgSchema ? { pgSchema: namespace.pgSchema } : {}),
       onQuery: (event) => queries.push(event),
     },
-  });
-  const owner = options.shareWith === undefined;
-  t.after(async () => {
-    await app.close();
-    if (!owner) return;
-    fs.rmSync(namespace.dataDir, { recursive: true, force: true });
-    if (namespace.pgSchema) await dropPgSchema(TEST_DATABASE_URL, namespace.pgSchema);
-    if (namespace.redisPrefix) await deleteRedisPrefix(namespace.redisPrefix);
   });
   return { app, config, logLines: logs.parsed, rawLogs: logs.raw, queries, namespace };
 }
