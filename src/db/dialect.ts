@@ -32,3 +32,9 @@ export function toDbBool(value: boolean): 0 | 1 {
 export function fromDbBool(value: number | boolean | null | undefined): boolean {
   return value === 1 || value === true;
 }
+
+/** True when a write failed on a unique constraint, whichever database raised it. */
+export function isUniqueViolation(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || code === '23505';
+}

@@ -67,7 +67,9 @@ describe('Redis shared state', { skip: await skipUnless('redis') }, () => {
 
   it('reports Redis as unhealthy without throwing when it cannot connect', async (t) => {
     const errors: unknown[] = [];
-    const state = createSharedState({ redisUrl: 'redis://127.0.0.1:1', redisPrefix: 'x:' }, (e) => errors.push(e));
+    const state = createSharedState({ redisUrl: 'redis://127.0.0.1:1', redisPrefix: 'x:' }, (e) =>
+      errors.push(e),
+    );
     t.after(() => state.close());
     await assert.rejects(state.pingRedis!());
     await assert.rejects(state.cache.get('k'));

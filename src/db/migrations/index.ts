@@ -1,6 +1,7 @@
 import type { Migration } from 'kysely';
 import type { DialectName } from '../dialect.js';
 import { auditLogMigration } from './0001-audit-log.js';
+import { apiKeysMigration } from './0002-api-keys.js';
 
 /**
  * Every migration, in order. Names sort lexically; never rename or edit one that has shipped, add
@@ -9,5 +10,6 @@ import { auditLogMigration } from './0001-audit-log.js';
 export function allMigrations(dialect: DialectName): Record<string, Migration> {
   return {
     '0001-audit-log': auditLogMigration(dialect),
+    '0002-api-keys': apiKeysMigration(dialect),
   };
 }
