@@ -1,12 +1,15 @@
 import ajvFormats from 'ajv-formats';
 import Fastify, { type FastifyInstance, LogController, type RouteOptions } from 'fastify';
 import type { DestinationStream } from 'pino';
+import { type AuditLog, createAuditLog } from './audit/audit-log.js';
+import { auditRoutes } from './audit/audit-routes.js';
 import type { Config } from './config.js';
 import { createDatabase, type Database, type DatabaseOptions } from './db/database.js';
 import { migrateToLatest } from './db/migrate.js';
 import { docsRoutes } from './docs/docs-routes.js';
 import { healthRoutes } from './health/health-routes.js';
 import { stripApiPrefix } from './http/api-prefix.js';
+import { registerAuth } from './http/auth.js';
 import { registerCors } from './http/cors.js';
 import { registerErrorHandling } from './http/error-handler.js';
 import { registerOpenApi } from './http/openapi.js';
@@ -23,6 +26,11 @@ import { type Clock, systemClock } from './infra/clock.js';
 import { loggerOptions } from './infra/logger.js';
 import { createSharedState, type SharedState } from './infra/shared-state.js';
 import { createThrottledErrorLog } from './infra/throttled-log.js';
+import { createKeyUsageTracker, type KeyUsageTracker, registerKeyUsageHook } from './keys/key-usage.js';
+import { createKeyVerifier, type KeyVerifier } from './keys/key-verifier.js';
+import { createKeysRepo } from './keys/keys-repo.js';
+import { keysRoutes } from './keys/keys-routes.js';
+import { createKeysService, type KeysService } from './keys/keys-service.js';
 
 export interface AppOverrides {
   clock?: Clock;
@@ -39,6 +47,10 @@ export interface Gateway {
   clock: Clock;
   database: Database;
   shared: SharedState;
+  audit: AuditLog;
+  verifier: KeyVerifier;
+  usage: KeyUsageTracker;
+  keys: KeysService;
   routes: InventoryEntry[];
   isShuttingDown(): boolean;
   beginShutdown(): void;
@@ -91,6 +103,30 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     throw error;
   }
 
+  const audit = createAuditLog({ db: database.db, clock });
+  const keysRepo = createKeysRepo(database.db);
+  if (config.apiKeyAdmin === undefined) throw new Error('buildApp needs config.apiKeyAdmin');
+  const verifier = createKeyVerifier({
+    repo: keysRepo,
+    bus: shared.bus,
+    clock,
+    config: { adminKey: config.apiKeyAdmin, ...config.keys },
+  });
+  const usage = createKeyUsageTracker({
+    repo: keysRepo,
+    clock,
+    flushIntervalMs: config.keys.usageFlushIntervalMs,
+    onError: logFailure,
+  });
+  const keys = createKeysService({
+    repo: keysRepo,
+    verifier,
+    usage,
+    audit,
+    clock,
+    config: { defaultRateLimit: config.rateLimits.key.max },
+  });
+
   let shuttingDown = false;
   const routes: InventoryEntry[] = [];
   const gateway: Gateway = {
@@ -98,6 +134,10 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     clock,
     database,
     shared,
+    audit,
+    verifier,
+    usage,
+    keys,
     routes,
     isShuttingDown: () => shuttingDown,
     beginShutdown: () => {
@@ -115,6 +155,8 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     routes.push(...inventoryEntries(route));
   });
   app.addHook('onClose', async () => {
+    // Counters first, while the database is still open: nothing counted is lost on shutdown.
+    await usage.stop().catch((error: unknown) => app.log.error({ err: error }, 'final usage flush failed'));
     await shared.close();
     await database.close();
   });
@@ -127,6 +169,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     throw error;
   }
   await shared.bus.ready();
+  usage.start();
   return app;
 }
 
@@ -140,6 +183,8 @@ async function registerEverything(
   registerRequestLogging(app);
   registerErrorHandling(app, config);
   await registerCors(app, config.corsOrigins);
+  registerAuth(app, gateway.verifier);
+  registerKeyUsageHook(app, gateway.usage);
   await registerOpenApi(app);
 
   await app.register(healthRoutes, {
@@ -149,6 +194,8 @@ async function registerEverything(
     isShuttingDown: gateway.isShuttingDown,
   });
   await app.register(docsRoutes);
+  await app.register(keysRoutes, { keys: gateway.keys });
+  await app.register(auditRoutes, { audit: gateway.audit });
   if (overrides.extraRoutes) await app.register(overrides.extraRoutes);
 
   await app.ready();

@@ -36,6 +36,33 @@ export interface Config {
   corsOrigins: string[];
   bodyLimitBytes: number;
   shutdownTimeoutMs: number;
+  keys: {
+    /** How long a verified key stays cached in memory (revocations reach every instance sooner, by event). */
+    cacheTtlMs: number;
+    /** How long an unknown key hash is remembered as unknown. */
+    negativeCacheTtlMs: number;
+    /** How often usage counters are written to the database. */
+    usageFlushIntervalMs: number;
+  };
+  rateLimits: RateLimitsConfig;
+}
+
+export interface RateLimitRule {
+  max: number;
+  windowMs: number;
+}
+
+export interface RateLimitsConfig {
+  /** Per API key (a key's own `rateLimit` replaces `max`). */
+  key: RateLimitRule;
+  /** Per client IP. */
+  ip: RateLimitRule;
+  /** Per key on AI endpoints. */
+  ai: RateLimitRule;
+  /** Per client IP, for requests without valid credentials. */
+  unauthenticated: RateLimitRule;
+  /** Per caller, for key creation and rotation. */
+  keyIssuance: RateLimitRule;
 }
 
 export class ConfigError extends Error {
@@ -176,6 +203,15 @@ function parseDatabase(reader: EnvReader, dataDir: string): Config['database'] {
   return { kind: 'sqlite', file: path.join(dataDir, 'lunarbit.db') };
 }
 
+const MINUTE = 60_000;
+
+function rateRule(reader: EnvReader, group: string, max: number, windowMs: number): RateLimitRule {
+  return {
+    max: reader.int(`RATE_LIMIT_${group}_MAX`, max, 1, 100_000_000),
+    windowMs: reader.int(`RATE_LIMIT_${group}_WINDOW_MS`, windowMs, 1_000, 31 * 24 * 60 * MINUTE),
+  };
+}
+
 export function loadConfig(env: Env = process.env): Config {
   const reader = new EnvReader(env);
   const nodeEnv = reader.oneOf<NodeEnv>('NODE_ENV', ['development', 'production', 'test'], 'development');
@@ -220,6 +256,18 @@ export function loadConfig(env: Env = process.env): Config {
     corsOrigins: parseCorsOrigins(reader, nodeEnv),
     bodyLimitBytes: reader.bytes('BODY_LIMIT', 1024 * 1024),
     shutdownTimeoutMs: reader.int('SHUTDOWN_TIMEOUT_MS', 10_000, 0, 600_000),
+    keys: {
+      cacheTtlMs: reader.int('KEY_CACHE_TTL_MS', 30_000, 0, 3_600_000),
+      negativeCacheTtlMs: reader.int('KEY_NEGATIVE_CACHE_TTL_MS', 5_000, 0, 600_000),
+      usageFlushIntervalMs: reader.int('USAGE_FLUSH_INTERVAL_MS', 5_000, 100, 600_000),
+    },
+    rateLimits: {
+      key: rateRule(reader, 'KEY', 1000, 15 * MINUTE),
+      ip: rateRule(reader, 'IP', 1000, 15 * MINUTE),
+      ai: rateRule(reader, 'AI', 100, 60 * MINUTE),
+      unauthenticated: rateRule(reader, 'UNAUTH', 60, 60 * MINUTE),
+      keyIssuance: rateRule(reader, 'KEY_ISSUANCE', 20, 60 * MINUTE),
+    },
   };
   if (config.openai.enabled && openaiApiKey === undefined) {
     reader.problems.push('OPENAI_ENABLED=true needs OPENAI_API_KEY');

@@ -19,7 +19,8 @@ const DOCS_CSP =
 const publicDocs = { auth: 'public', rateGroup: 'ip' } as const;
 
 export async function docsRoutes(app: FastifyInstance): Promise<void> {
-  if (!fs.existsSync(scalarBundle)) throw new Error(`API reference bundle missing at ${scalarBundle}; reinstall dependencies`);
+  if (!fs.existsSync(scalarBundle))
+    throw new Error(`API reference bundle missing at ${scalarBundle}; reinstall dependencies`);
   let cachedDocument: string | undefined;
   app.get('/openapi.json', { config: publicDocs, schema: { hide: true } }, async (_request, reply) => {
     cachedDocument ??= JSON.stringify(app.swagger());

@@ -1,0 +1,121 @@
+/**
+ * Per-key usage counters, aggregated in memory and written in batches with additive upserts, so
+ * several instances can flush concurrently without losing counts. A failed flush keeps its counts
+ * for the next one; the final flush runs on graceful shutdown. At most one flush interval of counts
+ * can be lost if the process crashes.
+ */
+import type { FastifyInstance } from 'fastify';
+import type { Clock } from '../infra/clock.js';
+import { isoString } from '../infra/clock.js';
+import type { KeysRepo, UsageDelta } from './keys-repo.js';
+
+export function createKeyUsageTracker(deps: {
+  repo: KeysRepo;
+  clock: Clock;
+  flushIntervalMs: number;
+  onError: (error: unknown, context: string) => void;
+}) {
+  const { repo, clock } = deps;
+  let pending = new Map<string, UsageDelta>();
+  let timer: NodeJS.Timeout | undefined;
+  let flushing: Promise<void> = Promise.resolve();
+
+  function bucket(keyId: string): UsageDelta {
+    const now = isoString(clock.now());
+    const day = now.slice(0, 10);
+    const id = `${keyId}|${day}`;
+    let delta = pending.get(id);
+    if (delta === undefined) {
+      delta = {
+        keyId,
+        day,
+        requests: 0,
+        errors: 0,
+        promptTokens: 0,
+        completionTokens: 0,
+        lastUsedAt: undefined,
+      };
+      pending.set(id, delta);
+    }
+    delta.lastUsedAt = now;
+    return delta;
+  }
+
+  function mergeBack(deltas: UsageDelta[]): void {
+    for (const delta of deltas) {
+      const id = `${delta.keyId}|${delta.day}`;
+      const current = pending.get(id);
+      if (current === undefined) {
+        pending.set(id, delta);
+        continue;
+      }
+      current.requests += delta.requests;
+      current.errors += delta.errors;
+      current.promptTokens += delta.promptTokens;
+      current.completionTokens += delta.completionTokens;
+      if (current.lastUsedAt === undefined || (delta.lastUsedAt ?? '') > current.lastUsedAt) {
+        current.lastUsedAt = delta.lastUsedAt;
+      }
+    }
+  }
+
+  async function flushOnce(): Promise<void> {
+    if (pending.size === 0) return;
+    const batch = [...pending.values()];
+    pending = new Map();
+    try {
+      await repo.addUsage(batch);
+    } catch (error) {
+      mergeBack(batch);
+      deps.onError(error, 'flushing key usage');
+      throw error;
+    }
+  }
+
+  return {
+    recordRequest(keyId: string, failed: boolean): void {
+      const delta = bucket(keyId);
+      delta.requests += 1;
+      if (failed) delta.errors += 1;
+    },
+
+    /** Token usage of AI calls, attributed to the calling key. */
+    recordTokens(keyId: string, promptTokens: number, completionTokens: number): void {
+      const delta = bucket(keyId);
+      delta.promptTokens += promptTokens;
+      delta.completionTokens += completionTokens;
+    },
+
+    /** Writes everything counted so far; concurrent calls are serialised. */
+    flush(): Promise<void> {
+      flushing = flushing.catch(() => {}).then(flushOnce);
+      return flushing;
+    },
+
+    start(): void {
+      timer ??= setInterval(() => {
+        this.flush().catch(() => {});
+      }, deps.flushIntervalMs);
+      timer.unref();
+    },
+
+    async stop(): Promise<void> {
+      if (timer) clearInterval(timer);
+      timer = undefined;
+      await this.flush();
+    },
+
+    pendingCount: () => pending.size,
+  };
+}
+
+export type KeyUsageTracker = ReturnType<typeof createKeyUsageTracker>;
+
+/** Counts every response of a key-authenticated request; the admin key is not a record and is not counted. */
+export function registerKeyUsageHook(app: FastifyInstance, usage: KeyUsageTracker): void {
+  app.addHook('onResponse', (request, reply, done) => {
+    const caller = request.caller;
+    if (caller !== undefined && !caller.isAdmin) usage.recordRequest(caller.id, reply.statusCode >= 400);
+    done();
+  });
+}

@@ -1,0 +1,134 @@
+/**
+ * The verification hot path. Verified keys are cached in memory by hash for a short TTL and unknown
+ * hashes negatively for a shorter one, so a cached verification touches no database. Revocation,
+ * rotation and permission changes invalidate entries at once here and, through the event bus, on
+ * every other instance. A generation counter stops a lookup that began before an invalidation from
+ * writing its stale answer back into the cache.
+ */
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
+import type { Clock } from '../infra/clock.js';
+import type { EventBus } from '../infra/event-bus.js';
+import { ADMIN_CALLER, type Caller } from './caller.js';
+import { hashApiKey, isWellFormedApiKey } from './key-format.js';
+import type { ApiKeyRow, KeysRepo } from './keys-repo.js';
+import type { PermissionSet } from './permissions.js';
+
+export const KEYS_INVALIDATED_TOPIC = 'keys.invalidated';
+
+export interface KeysInvalidatedEvent {
+  hashes: string[];
+}
+
+export interface KeyVerifierConfig {
+  adminKey: string;
+  cacheTtlMs: number;
+  negativeCacheTtlMs: number;
+  maxCachedKeys?: number;
+}
+
+interface CacheEntry {
+  caller: Caller | undefined;
+  /** For a rotated-out secret: when its grace period ends (epoch ms). */
+  graceUntil: number | undefined;
+  cachedUntil: number;
+}
+
+export function callerFromRow(row: ApiKeyRow): Caller {
+  return {
+    id: row.id,
+    name: row.name,
+    isAdmin: false,
+    permissions: JSON.parse(row.permissions) as PermissionSet,
+    rateLimit: row.rate_limit ?? undefined,
+    allowedProjects:
+      row.allowed_projects === null ? undefined : new Set(JSON.parse(row.allowed_projects) as string[]),
+    expiresAt: row.expires_at === null ? undefined : Date.parse(row.expires_at),
+  };
+}
+
+function sha256(text: string): Buffer {
+  return createHash('sha256').update(text).digest();
+}
+
+export function createKeyVerifier(deps: {
+  repo: KeysRepo;
+  bus: EventBus;
+  clock: Clock;
+  config: KeyVerifierConfig;
+}) {
+  const { repo, bus, clock, config } = deps;
+  const adminDigest = sha256(config.adminKey);
+  const cache = new LRUCache<string, CacheEntry>({ max: config.maxCachedKeys ?? 50_000 });
+  const inflight = new Map<string, Promise<CacheEntry>>();
+  let generation = 0;
+
+  function invalidate(hashes: readonly string[]): void {
+    generation += 1;
+    for (const hash of hashes) {
+      cache.delete(hash);
+      inflight.delete(hash);
+    }
+  }
+
+  bus.subscribe(KEYS_INVALIDATED_TOPIC, (payload) => {
+    const hashes = (payload as Partial<KeysInvalidatedEvent>)?.hashes;
+    if (Array.isArray(hashes)) invalidate(hashes.filter((h): h is string => typeof h === 'string'));
+  });
+
+  function entryFor(row: ApiKeyRow | undefined, hash: string, now: number): CacheEntry {
+    if (row === undefined || row.revoked_at !== null) {
+      return { caller: undefined, graceUntil: undefined, cachedUntil: now + config.negativeCacheTtlMs };
+    }
+    const isPreviousSecret = row.key_hash !== hash;
+    const graceUntil = isPreviousSecret ? Date.parse(row.previous_key_expires_at ?? '') || 0 : undefined;
+    return { caller: callerFromRow(row), graceUntil, cachedUntil: now + config.cacheTtlMs };
+  }
+
+  function lookup(hash: string): Promise<CacheEntry> {
+    const pending = inflight.get(hash);
+    if (pending) return pending;
+    const startedAt = generation;
+    const promise = (async () => {
+      const row = await repo.findByHash(hash);
+      const entry = entryFor(row, hash, clock.now());
+      if (startedAt === generation) cache.set(hash, entry);
+      return entry;
+    })().finally(() => {
+      if (inflight.get(hash) === promise) inflight.delete(hash);
+    });
+    inflight.set(hash, promise);
+    return promise;
+  }
+
+  function usable(entry: CacheEntry, now: number): Caller | undefined {
+    const caller = entry.caller;
+    if (caller === undefined) return undefined;
+    if (caller.expiresAt !== undefined && now >= caller.expiresAt) return undefined;
+    if (entry.graceUntil !== undefined && now >= entry.graceUntil) return undefined;
+    return caller;
+  }
+
+  return {
+    /** The caller behind a presented credential, or undefined for anything not currently valid. */
+    async verify(presented: string): Promise<Caller | undefined> {
+      // Compare digests so the comparison takes the same time whatever the presented length.
+      if (timingSafeEqual(sha256(presented), adminDigest)) return ADMIN_CALLER;
+      if (!isWellFormedApiKey(presented)) return undefined;
+      const hash = hashApiKey(presented);
+      const now = clock.now();
+      const cached = cache.get(hash);
+      const entry = cached !== undefined && cached.cachedUntil > now ? cached : await lookup(hash);
+      return usable(entry, clock.now());
+    },
+
+    /** Drops cached entries here and on every other instance. */
+    async invalidate(hashes: string[]): Promise<void> {
+      await bus.publish(KEYS_INVALIDATED_TOPIC, { hashes } satisfies KeysInvalidatedEvent);
+    },
+
+    cachedEntries: () => cache.size,
+  };
+}
+
+export type KeyVerifier = ReturnType<typeof createKeyVerifier>;
