@@ -9,10 +9,10 @@ import { migrateToLatest } from './db/migrate.js';
 import { docsRoutes } from './docs/docs-routes.js';
 import { healthRoutes } from './health/health-routes.js';
 import { stripApiPrefix } from './http/api-prefix.js';
-import { registerAuth } from './http/auth.js';
 import { registerCors } from './http/cors.js';
 import { registerErrorHandling } from './http/error-handler.js';
 import { registerOpenApi } from './http/openapi.js';
+import { registerRequestGuard } from './http/request-guard.js';
 import { requestIdOf } from './http/request-id.js';
 import { registerRequestLogging } from './http/request-logging.js';
 import {
@@ -31,6 +31,10 @@ import { createKeyVerifier, type KeyVerifier } from './keys/key-verifier.js';
 import { createKeysRepo } from './keys/keys-repo.js';
 import { keysRoutes } from './keys/keys-routes.js';
 import { createKeysService, type KeysService } from './keys/keys-service.js';
+import { createMemoryRateLimitStore } from './rate-limit/rate-limit-memory-store.js';
+import { createRedisRateLimitStore } from './rate-limit/rate-limit-redis-store.js';
+import { createResilientRateLimitStore } from './rate-limit/rate-limit-resilient-store.js';
+import type { RateLimitStore } from './rate-limit/rate-limit-store.js';
 
 export interface AppOverrides {
   clock?: Clock;
@@ -51,6 +55,7 @@ export interface Gateway {
   verifier: KeyVerifier;
   usage: KeyUsageTracker;
   keys: KeysService;
+  rateLimits: RateLimitStore;
   routes: InventoryEntry[];
   isShuttingDown(): boolean;
   beginShutdown(): void;
@@ -82,6 +87,24 @@ function createFastify(config: Config, overrides: AppOverrides): FastifyInstance
       plugins: [ajvFormats as never],
     },
   }) as unknown as FastifyInstance;
+}
+
+/** Counters in Redis when configured (shared by every instance, local fallback), else in memory. */
+function createRateLimitStore(
+  shared: SharedState,
+  clock: Clock,
+  timeoutMs: number,
+  onFailure: (error: unknown, context: string) => void,
+): RateLimitStore {
+  const localStore = createMemoryRateLimitStore({ clock });
+  if (shared.redis === undefined) return localStore;
+  return createResilientRateLimitStore({
+    redisStore: createRedisRateLimitStore({ redis: shared.redis, prefix: shared.prefix }),
+    localStore,
+    clock,
+    timeoutMs,
+    onFailure,
+  });
 }
 
 /** The composition root: builds every dependency once and registers every domain's routes. */
@@ -127,6 +150,8 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     config: { defaultRateLimit: config.rateLimits.key.max },
   });
 
+  const rateLimits = createRateLimitStore(shared, clock, config.rateLimits.redisTimeoutMs, logFailure);
+
   let shuttingDown = false;
   const routes: InventoryEntry[] = [];
   const gateway: Gateway = {
@@ -138,6 +163,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     verifier,
     usage,
     keys,
+    rateLimits,
     routes,
     isShuttingDown: () => shuttingDown,
     beginShutdown: () => {
@@ -157,6 +183,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   app.addHook('onClose', async () => {
     // Counters first, while the database is still open: nothing counted is lost on shutdown.
     await usage.stop().catch((error: unknown) => app.log.error({ err: error }, 'final usage flush failed'));
+    await rateLimits.close();
     await shared.close();
     await database.close();
   });
@@ -183,7 +210,12 @@ async function registerEverything(
   registerRequestLogging(app);
   registerErrorHandling(app, config);
   await registerCors(app, config.corsOrigins);
-  registerAuth(app, gateway.verifier);
+  registerRequestGuard(app, {
+    verifier: gateway.verifier,
+    store: gateway.rateLimits,
+    limits: config.rateLimits,
+    clock,
+  });
   registerKeyUsageHook(app, gateway.usage);
   await registerOpenApi(app);
 

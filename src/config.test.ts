@@ -105,7 +105,7 @@ describe('loadConfig', () => {
     assert.equal(config.cacheTtlMs, 60_000);
     assert.equal(config.logLevel, 'warn');
     assert.equal(config.logFormat, 'pretty');
-    assert.deepEqual(config.database, { kind: 'postgres', url: 'postgres://u@db/lunarbit' });
+    assert.deepEqual(config.database, { kind: 'postgres', url: 'postgres://u@db/lunarbit', poolSize: 10 });
     assert.equal(config.redisUrl, 'redis://cache:6379');
     assert.deepEqual(config.trustProxy, ['10.0.0.0/8', '127.0.0.1']);
     assert.deepEqual(config.corsOrigins, ['https://app.example.com', 'https://*.lunarbit.dev']);

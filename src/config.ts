@@ -27,7 +27,7 @@ export interface Config {
   logLevel: LogLevel;
   logFormat: LogFormat;
   dataDir: string;
-  database: { kind: 'sqlite'; file: string } | { kind: 'postgres'; url: string };
+  database: { kind: 'sqlite'; file: string } | { kind: 'postgres'; url: string; poolSize: number };
   redisUrl: string | undefined;
   /** Prefix of every Redis key and channel, so several gateways (or test files) can share one Redis. */
   redisPrefix: string;
@@ -63,6 +63,8 @@ export interface RateLimitsConfig {
   unauthenticated: RateLimitRule;
   /** Per caller, for key creation and rotation. */
   keyIssuance: RateLimitRule;
+  /** Longest wait for a Redis check before deciding on this instance's own counters. */
+  redisTimeoutMs: number;
 }
 
 export class ConfigError extends Error {
@@ -196,7 +198,8 @@ function parseCorsOrigins(reader: EnvReader, nodeEnv: NodeEnv): string[] {
 function parseDatabase(reader: EnvReader, dataDir: string): Config['database'] {
   const url = reader.raw('DATABASE_URL');
   if (url === undefined) return { kind: 'sqlite', file: path.join(dataDir, 'lunarbit.db') };
-  if (/^postgres(ql)?:\/\//.test(url)) return { kind: 'postgres', url };
+  if (/^postgres(ql)?:\/\//.test(url))
+    return { kind: 'postgres', url, poolSize: reader.int('DATABASE_POOL_SIZE', 10, 1, 500) };
   reader.problems.push(
     'DATABASE_URL is invalid: expected postgres://… (leave it unset for the embedded SQLite database)',
   );
@@ -267,6 +270,7 @@ export function loadConfig(env: Env = process.env): Config {
       ai: rateRule(reader, 'AI', 100, 60 * MINUTE),
       unauthenticated: rateRule(reader, 'UNAUTH', 60, 60 * MINUTE),
       keyIssuance: rateRule(reader, 'KEY_ISSUANCE', 20, 60 * MINUTE),
+      redisTimeoutMs: reader.int('RATE_LIMIT_REDIS_TIMEOUT_MS', 100, 1, 60_000),
     },
   };
   if (config.openai.enabled && openaiApiKey === undefined) {

@@ -66,7 +66,7 @@ export function createDatabase(config: Pick<Config, 'database'>, options: Databa
     throw new Error(`invalid schema name ${schema}`);
   const pool = new pg.Pool({
     connectionString: config.database.url,
-    max: 10,
+    max: config.database.poolSize,
     connectionTimeoutMillis: 3_000,
     idleTimeoutMillis: 30_000,
     types: pgTypes,

@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyRequest } from 'fastify';
 import { AppError } from '../errors.js';
 import { type Caller, hasPermission } from '../keys/caller.js';
 import type { KeyVerifier } from '../keys/key-verifier.js';
@@ -70,16 +70,4 @@ export function authorize(request: FastifyRequest, caller: Caller): void {
   if (permission !== undefined && !hasPermission(caller, permission)) {
     throw new AppError('FORBIDDEN', `This key lacks the ${permission} permission`, { permission });
   }
-}
-
-export function registerAuth(app: FastifyInstance, verifier: KeyVerifier): void {
-  app.decorateRequest('caller', undefined);
-  app.addHook('onRequest', async (request) => {
-    const auth = request.routeOptions.config.auth;
-    if (auth === undefined || auth === 'public') return;
-    const caller = await authenticate(request, verifier);
-    request.caller = caller;
-    request.callerName = caller.name;
-    authorize(request, caller);
-  });
 }

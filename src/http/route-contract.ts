@@ -18,6 +18,8 @@ export interface RouteContract {
   auth: AuthMode;
   permission?: Permission;
   rateGroup: RateGroup;
+  /** Also counts against the caller's key-issuance budget (key creation and rotation). */
+  limitIssuance?: boolean;
 }
 
 declare module 'fastify' {
@@ -25,6 +27,7 @@ declare module 'fastify' {
     auth?: AuthMode;
     permission?: Permission;
     rateGroup?: RateGroup;
+    limitIssuance?: boolean;
   }
 }
 

@@ -13,6 +13,8 @@ export interface SharedState {
   bus: EventBus;
   /** The command connection, when Redis is configured (rate limiting uses it too). */
   redis: Redis | undefined;
+  /** Prefix of every Redis key and channel. */
+  prefix: string;
   pingRedis: (() => Promise<void>) | undefined;
   /** Waits (bounded) for Redis at startup; false when it is not reachable yet (the gateway starts anyway). */
   connect(): Promise<boolean>;
@@ -30,6 +32,7 @@ export function createSharedState(
       cache,
       bus,
       redis: undefined,
+      prefix: config.redisPrefix,
       pingRedis: undefined,
       connect: async () => true,
       async close() {
@@ -47,6 +50,7 @@ export function createSharedState(
     cache: createRedisCache(redis, config.redisPrefix),
     bus,
     redis,
+    prefix: config.redisPrefix,
     pingRedis: async () => {
       await redis.ping();
     },

@@ -24,7 +24,11 @@ async function setup(
   let queries = 0;
   const database = createDatabase(
     { database: { kind: 'sqlite', file: path.join(dir, 'db.sqlite') } },
-    { onQuery: () => void (queries += 1) },
+    {
+      onQuery: () => {
+        queries += 1;
+      },
+    },
   );
   await migrateToLatest(database);
   t.after(async () => {

@@ -22,7 +22,7 @@ export async function keysRoutes(instance: FastifyInstance, deps: { keys: KeysSe
   app.post(
     '/admin/keys',
     {
-      config: { auth: 'key', permission: 'canCreateKeys', rateGroup: 'key' },
+      config: { auth: 'key', permission: 'canCreateKeys', rateGroup: 'key', limitIssuance: true },
       schema: {
         tags,
         summary: 'Create an API key',
@@ -127,7 +127,7 @@ export async function keysRoutes(instance: FastifyInstance, deps: { keys: KeysSe
   app.post(
     '/admin/keys/:keyName/rotate',
     {
-      config: { auth: 'key', permission: 'canCreateKeys', rateGroup: 'key' },
+      config: { auth: 'key', permission: 'canCreateKeys', rateGroup: 'key', limitIssuance: true },
       schema: {
         tags,
         summary: 'Issue a new secret for a key',

@@ -69,7 +69,7 @@ export async function buildTestApp(
   };
   const database: Config['database'] =
     backend === 'postgres'
-      ? { kind: 'postgres', url: TEST_DATABASE_URL }
+      ? { kind: 'postgres', url: TEST_DATABASE_URL, poolSize: 3 }
       : { kind: 'sqlite', file: path.join(namespace.dataDir, 'lunarbit.db') };
   const config = testConfig({
     dataDir: namespace.dataDir,

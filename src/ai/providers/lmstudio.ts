@@ -1,0 +1,24 @@
+import { type OpenAICompatibleOptions, OpenAICompatibleProvider } from './openai-compatible.js';
+
+export const LMSTUDIO_DEFAULT_BASE_URL = 'http://localhost:1234';
+
+export type LMStudioProviderOptions = Omit<OpenAICompatibleOptions, 'name' | 'baseUrl'> & {
+  name?: string;
+  baseUrl?: string;
+};
+
+/**
+ * A local LM Studio server. Its base URL is configured without the `/v1` segment
+ * (`LMSTUDIO_BASE_URL=http://localhost:1234`), and its models are whatever is loaded, so they are
+ * listed from the server unless configured.
+ */
+export class LMStudioProvider extends OpenAICompatibleProvider {
+  constructor(options: LMStudioProviderOptions = {}) {
+    const root = (options.baseUrl ?? LMSTUDIO_DEFAULT_BASE_URL).replace(/\/+$/, '');
+    super({
+      ...options,
+      name: options.name ?? 'lmstudio',
+      baseUrl: root.endsWith('/v1') ? root : `${root}/v1`,
+    });
+  }
+}

@@ -1,0 +1,232 @@
+/**
+ * Base for every server that speaks the OpenAI Chat Completions API (OpenAI, LM Studio, Ollama,
+ * vLLM, llama.cpp server). Since the gateway's canonical format is this API, the base mostly checks
+ * what comes back and guarantees usage on every answer. Subclasses adjust URLs, auth and chunks.
+ */
+import { createHttpTransport, type HttpTimeouts, type HttpTransport } from './http-transport.js';
+import {
+  type AIProvider,
+  type CallOptions,
+  type ChatCompletion,
+  type ChatCompletionChunk,
+  type ChatCompletionRequest,
+  estimatedUsage,
+  ProviderError,
+  type Usage,
+} from './provider.js';
+
+export interface OpenAICompatibleOptions {
+  name: string;
+  /** The API root including its version segment, e.g. `https://api.openai.com/v1`. */
+  baseUrl: string;
+  apiKey?: string;
+  headers?: Record<string, string>;
+  /** Models this deployment serves; when empty they are listed from the server. */
+  models?: string[];
+  timeouts?: Partial<HttpTimeouts>;
+  maxResponseBytes?: number;
+  connections?: number;
+  /** Bound on health checks and model listing, which must not hang the router. */
+  probeTimeoutMs?: number;
+}
+
+export class OpenAICompatibleProvider implements AIProvider {
+  readonly name: string;
+  protected readonly http: HttpTransport;
+  protected readonly baseUrl: string;
+  private readonly options: OpenAICompatibleOptions;
+
+  constructor(options: OpenAICompatibleOptions) {
+    this.name = options.name;
+    this.options = options;
+    this.baseUrl = options.baseUrl.replace(/\/+$/, '');
+    this.http = createHttpTransport({
+      provider: options.name,
+      timeouts: options.timeouts,
+      maxResponseBytes: options.maxResponseBytes,
+      connections: options.connections,
+    });
+  }
+
+  protected completionsUrl(_model: string | undefined): string {
+    return `${this.baseUrl}/chat/completions`;
+  }
+
+  protected modelsUrl(): string {
+    return `${this.baseUrl}/models`;
+  }
+
+  protected requestHeaders(): Record<string, string> {
+    const auth: Record<string, string> = this.options.apiKey
+      ? { authorization: `Bearer ${this.options.apiKey}` }
+      : {};
+    return { ...auth, ...this.options.headers };
+  }
+
+  protected upstreamBody(request: ChatCompletionRequest, stream: boolean): Record<string, unknown> {
+    const body: Record<string, unknown> = { ...request, stream };
+    if (stream) body.stream_options = { ...request.stream_options, include_usage: true };
+    else delete body.stream_options;
+    return body;
+  }
+
+  /** The chunk to pass on, or undefined to skip it (for vendor metadata chunks). */
+  protected acceptChunk(chunk: ChatCompletionChunk): ChatCompletionChunk | undefined {
+    return chunk;
+  }
+
+  async chatCompletion(request: ChatCompletionRequest, options: CallOptions = {}): Promise<ChatCompletion> {
+    const raw = await this.http.requestJson(
+      {
+        method: 'POST',
+        url: this.completionsUrl(request.model),
+        headers: this.requestHeaders(),
+        body: this.upstreamBody(request, false),
+      },
+      options.signal,
+    );
+    if (!isCompletionShape(raw)) {
+      throw new ProviderError(this.name, 'invalid_response', 'the response is not a chat completion');
+    }
+    const completion = { ...raw, object: 'chat.completion' } as ChatCompletion;
+    const usage = readUsage(raw.usage);
+    const text = completion.choices.map((choice) => choice.message.content ?? '').join('');
+    completion.usage = usage ?? estimatedUsage(request, text);
+    return completion;
+  }
+
+  async *streamCompletion(
+    request: ChatCompletionRequest,
+    options: CallOptions = {},
+  ): AsyncGenerator<ChatCompletionChunk> {
+    let yielded = false;
+    let usage: Usage | undefined;
+    let text = '';
+    let last: ChatCompletionChunk | undefined;
+    let sawDone = false;
+    try {
+      const events = this.http.streamEvents(
+        {
+          method: 'POST',
+          url: this.completionsUrl(request.model),
+          headers: this.requestHeaders(),
+          body: this.upstreamBody(request, true),
+        },
+        options.signal,
+      );
+      for await (const event of events) {
+        // Events after [DONE] are ignored; the body is still read to its end so the connection is reused.
+        if (sawDone) continue;
+        if (event.data === '[DONE]') {
+          sawDone = true;
+          continue;
+        }
+        const raw = parseJson(this.name, event.data);
+        if (isRecord(raw) && raw.error !== undefined) {
+          throw new ProviderError(this.name, 'server', 'the provider reported an error mid-stream');
+        }
+        if (!isChunkShape(raw))
+          throw new ProviderError(this.name, 'invalid_response', 'invalid stream chunk');
+        const chunk = this.acceptChunk({ ...raw, object: 'chat.completion.chunk' } as ChatCompletionChunk);
+        if (chunk === undefined) continue;
+        if (!chunk.choices.every((choice) => isRecord(choice.delta))) {
+          throw new ProviderError(this.name, 'invalid_response', 'a stream chunk has a choice without delta');
+        }
+        for (const choice of chunk.choices) text += choice.delta.content ?? '';
+        const chunkUsage = readUsage(chunk.usage);
+        if (chunkUsage !== undefined) chunk.usage = usage = chunkUsage;
+        last = chunk;
+        yield chunk;
+        yielded = true;
+      }
+      if (!sawDone) throw new ProviderError(this.name, 'server', 'the stream ended without [DONE]');
+      if (usage === undefined) {
+        yield {
+          id: last?.id ?? '',
+          object: 'chat.completion.chunk',
+          created: last?.created ?? Math.floor(Date.now() / 1000),
+          model: last?.model ?? request.model ?? '',
+          choices: [],
+          usage: estimatedUsage(request, text),
+        };
+      }
+    } catch (error) {
+      if (error instanceof ProviderError) error.afterFirstChunk = yielded;
+      throw error;
+    }
+  }
+
+  async getModels(options: CallOptions = {}): Promise<string[]> {
+    if (this.options.models && this.options.models.length > 0) return [...this.options.models];
+    return this.listServerModels(options);
+  }
+
+  async isHealthy(options: CallOptions = {}): Promise<boolean> {
+    try {
+      await this.listServerModels(options);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  protected async listServerModels(options: CallOptions): Promise<string[]> {
+    const signal = this.probeSignal(options.signal);
+    const raw = await this.http.requestJson(
+      { method: 'GET', url: this.modelsUrl(), headers: this.requestHeaders() },
+      signal,
+    );
+    const data = isRecord(raw) && Array.isArray(raw.data) ? raw.data : undefined;
+    if (data === undefined) throw new ProviderError(this.name, 'invalid_response', 'invalid model list');
+    return data.flatMap((entry) => (isRecord(entry) && typeof entry.id === 'string' ? [entry.id] : []));
+  }
+
+  protected probeSignal(signal: AbortSignal | undefined): AbortSignal {
+    const timeout = AbortSignal.timeout(this.options.probeTimeoutMs ?? 5_000);
+    return signal ? AbortSignal.any([signal, timeout]) : timeout;
+  }
+
+  async close(): Promise<void> {
+    await this.http.close();
+  }
+}
+
+export function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+export function parseJson(provider: string, text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    throw new ProviderError(provider, 'invalid_response', 'a stream event is not valid JSON');
+  }
+}
+
+/** Upstream usage when it is complete, else undefined (the caller then estimates). */
+export function readUsage(value: unknown): Usage | undefined {
+  if (!isRecord(value)) return undefined;
+  const prompt = value.prompt_tokens;
+  const completion = value.completion_tokens;
+  if (typeof prompt !== 'number' || typeof completion !== 'number') return undefined;
+  const total = typeof value.total_tokens === 'number' ? value.total_tokens : prompt + completion;
+  return { ...value, prompt_tokens: prompt, completion_tokens: completion, total_tokens: total };
+}
+
+function isCompletionShape(value: unknown): value is Record<string, unknown> & { choices: unknown[] } {
+  return (
+    isRecord(value) &&
+    Array.isArray(value.choices) &&
+    value.choices.every((choice) => isRecord(choice) && isRecord(choice.message))
+  );
+}
+
+function isChunkShape(value: unknown): value is Record<string, unknown> & { choices: unknown[] } {
+  return (
+    isRecord(value) &&
+    Array.isArray(value.choices) &&
+    value.choices.every(
+      (choice) => isRecord(choice) && (choice.delta === undefined || isRecord(choice.delta)),
+    )
+  );
+}

@@ -1,0 +1,95 @@
+/**
+ * Authentication, authorisation and rate limiting of every request, in one hook so that the order is
+ * explicit and cheap requests stay cheap:
+ *
+ * 1. exempt routes (`/health`, `/ready`) pass untouched;
+ * 2. the client IP's budget (`ip`), for every other request;
+ * 3. public routes: the unauthenticated budget too when they declare that group;
+ * 4. guarded routes: credentials. Invalid ones count against the IP's unauthenticated budget
+ *    (429 once it is spent, 401 before). Valid keys from that IP keep working: the budget is for
+ *    requests without valid credentials, and offices behind one NAT address share it;
+ * 5. valid keys: the key's budget (its own `rateLimit`, else the default; the admin key has none),
+ *    the AI budget on AI routes, the issuance budget on key creation and rotation; then permissions.
+ *
+ * Every limited response carries the headers of the most restrictive limit that applied.
+ */
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { RateLimitsConfig } from '../config.js';
+import { AppError } from '../errors.js';
+import type { Clock } from '../infra/clock.js';
+import type { KeyVerifier } from '../keys/key-verifier.js';
+import type { RateLimitStore } from '../rate-limit/rate-limit-store.js';
+import { authenticate, authorize } from './auth.js';
+import { type AppliedLimit, rateLimitExceeded, setRateLimitHeaders } from './rate-limit-headers.js';
+
+export interface RequestGuardDeps {
+  verifier: KeyVerifier;
+  store: RateLimitStore;
+  limits: RateLimitsConfig;
+  clock: Clock;
+  /** Counts rejections per policy (metrics). */
+  onRejected?: (policy: string) => void;
+}
+
+export function registerRequestGuard(app: FastifyInstance, deps: RequestGuardDeps): void {
+  const { verifier, store, limits, clock } = deps;
+
+  app.decorateRequest('caller', undefined);
+
+  app.addHook('onRequest', async (request, reply) => {
+    const { auth, rateGroup, limitIssuance } = request.routeOptions.config;
+    if (rateGroup === undefined || rateGroup === 'exempt') return;
+    const applied: AppliedLimit[] = [];
+    const consume = async (policy: string, key: string, max: number, windowMs: number) => {
+      const decision = await store.consume(`${policy}:${key}`, max, windowMs);
+      const limit = { policy, decision };
+      applied.push(limit);
+      if (!decision.allowed) {
+        setRateLimitHeaders(reply, applied, clock.now());
+        deps.onRejected?.(policy);
+        throw rateLimitExceeded(limit);
+      }
+    };
+    const ip = request.ip;
+
+    await consume('ip', ip, limits.ip.max, limits.ip.windowMs);
+    if (auth === 'public' || auth === undefined) {
+      if (rateGroup === 'unauthenticated') {
+        await consume('unauthenticated', ip, limits.unauthenticated.max, limits.unauthenticated.windowMs);
+      }
+      setRateLimitHeaders(reply, applied, clock.now());
+      return;
+    }
+
+    const caller = await authenticateCounting(request, verifier, async () => {
+      await consume('unauthenticated', ip, limits.unauthenticated.max, limits.unauthenticated.windowMs);
+      setRateLimitHeaders(reply, applied, clock.now());
+    });
+    request.caller = caller;
+    request.callerName = caller.name;
+
+    if (!caller.isAdmin) {
+      await consume('key', caller.id, caller.rateLimit ?? limits.key.max, limits.key.windowMs);
+      if (rateGroup === 'ai') await consume('ai', caller.id, limits.ai.max, limits.ai.windowMs);
+    }
+    if (limitIssuance) {
+      await consume('key-issuance', caller.id, limits.keyIssuance.max, limits.keyIssuance.windowMs);
+    }
+    setRateLimitHeaders(reply, applied, clock.now());
+    authorize(request, caller);
+  });
+}
+
+/** Authenticates; on failure runs `onFailure` (which may throw a 429) before rethrowing the 401. */
+async function authenticateCounting(
+  request: FastifyRequest,
+  verifier: KeyVerifier,
+  onFailure: () => Promise<void>,
+) {
+  try {
+    return await authenticate(request, verifier);
+  } catch (error) {
+    if (error instanceof AppError && error.code === 'UNAUTHORIZED') await onFailure();
+    throw error;
+  }
+}
