@@ -3,6 +3,9 @@ import Fastify, { type FastifyInstance, LogController, type RouteOptions } from 
 import type { DestinationStream } from 'pino';
 import { type AuditLog, createAuditLog } from './audit/audit-log.js';
 import { auditRoutes } from './audit/audit-routes.js';
+import { type Catalog, createCatalog } from './catalog/catalog.js';
+import { catalogAdminRoutes } from './catalog/catalog-admin-routes.js';
+import { catalogRoutes } from './catalog/catalog-routes.js';
 import type { Config } from './config.js';
 import { createDatabase, type Database, type DatabaseOptions } from './db/database.js';
 import { migrateToLatest } from './db/migrate.js';
@@ -22,6 +25,8 @@ import {
   routeContractProblem,
 } from './http/route-contract.js';
 import { registerSecurityHeaders } from './http/security-headers.js';
+import { createMetrics, type Metrics, registerHttpMetrics } from './metrics/metrics.js';
+import { metricsRoutes } from './metrics/metrics-routes.js';
 import { type Clock, systemClock } from './infra/clock.js';
 import { loggerOptions } from './infra/logger.js';
 import { createSharedState, type SharedState } from './infra/shared-state.js';
@@ -55,7 +60,9 @@ export interface Gateway {
   verifier: KeyVerifier;
   usage: KeyUsageTracker;
   keys: KeysService;
+  catalog: Catalog;
   rateLimits: RateLimitStore;
+  metrics: Metrics;
   routes: InventoryEntry[];
   isShuttingDown(): boolean;
   beginShutdown(): void;
@@ -112,6 +119,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   const clock = overrides.clock ?? systemClock;
   const app = createFastify(config, overrides);
   const logFailure = createThrottledErrorLog(app.log, clock);
+  const metrics = createMetrics();
 
   const database = createDatabase(config, overrides.database);
   let shared: SharedState | undefined;
@@ -134,6 +142,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     bus: shared.bus,
     clock,
     config: { adminKey: config.apiKeyAdmin, ...config.keys },
+    onCacheLookup: (hit) => metrics.cacheLookups.inc({ cache: 'api-keys', result: hit ? 'hit' : 'miss' }),
   });
   const usage = createKeyUsageTracker({
     repo: keysRepo,
@@ -149,6 +158,15 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     clock,
     config: { defaultRateLimit: config.rateLimits.key.max },
   });
+  const catalog = createCatalog({
+    db: database.db,
+    bus: shared.bus,
+    clock,
+    audit,
+    cacheTtlMs: config.cacheTtlMs,
+    flushIntervalMs: config.keys.usageFlushIntervalMs,
+    onError: logFailure,
+  });
 
   const rateLimits = createRateLimitStore(shared, clock, config.rateLimits.redisTimeoutMs, logFailure);
 
@@ -163,7 +181,9 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     verifier,
     usage,
     keys,
+    catalog,
     rateLimits,
+    metrics,
     routes,
     isShuttingDown: () => shuttingDown,
     beginShutdown: () => {
@@ -183,6 +203,9 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   app.addHook('onClose', async () => {
     // Counters first, while the database is still open: nothing counted is lost on shutdown.
     await usage.stop().catch((error: unknown) => app.log.error({ err: error }, 'final usage flush failed'));
+    await catalog.downloads
+      .stop()
+      .catch((error: unknown) => app.log.error({ err: error }, 'final download count flush failed'));
     await rateLimits.close();
     await shared.close();
     await database.close();
@@ -197,6 +220,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   }
   await shared.bus.ready();
   usage.start();
+  catalog.downloads.start();
   return app;
 }
 
@@ -215,7 +239,9 @@ async function registerEverything(
     store: gateway.rateLimits,
     limits: config.rateLimits,
     clock,
+    onRejected: (policy) => gateway.metrics.rateLimitRejections.inc({ policy }),
   });
+  registerHttpMetrics(app, gateway.metrics);
   registerKeyUsageHook(app, gateway.usage);
   await registerOpenApi(app);
 
@@ -226,7 +252,14 @@ async function registerEverything(
     isShuttingDown: gateway.isShuttingDown,
   });
   await app.register(docsRoutes);
+  await app.register(metricsRoutes, {
+    metrics: gateway.metrics,
+    verifier: gateway.verifier,
+    metricsToken: config.metricsToken,
+  });
   await app.register(keysRoutes, { keys: gateway.keys });
+  await app.register(catalogRoutes, { catalog: gateway.catalog });
+  await app.register(catalogAdminRoutes, { catalog: gateway.catalog });
   await app.register(auditRoutes, { audit: gateway.audit });
   if (overrides.extraRoutes) await app.register(overrides.extraRoutes);
 

@@ -36,6 +36,8 @@ export interface Config {
   corsOrigins: string[];
   bodyLimitBytes: number;
   shutdownTimeoutMs: number;
+  /** Bearer token accepted by `GET /metrics` besides the admin key. */
+  metricsToken: string | undefined;
   keys: {
     /** How long a verified key stays cached in memory (revocations reach every instance sooner, by event). */
     cacheTtlMs: number;
@@ -259,6 +261,7 @@ export function loadConfig(env: Env = process.env): Config {
     corsOrigins: parseCorsOrigins(reader, nodeEnv),
     bodyLimitBytes: reader.bytes('BODY_LIMIT', 1024 * 1024),
     shutdownTimeoutMs: reader.int('SHUTDOWN_TIMEOUT_MS', 10_000, 0, 600_000),
+    metricsToken: reader.raw('METRICS_TOKEN'),
     keys: {
       cacheTtlMs: reader.int('KEY_CACHE_TTL_MS', 30_000, 0, 3_600_000),
       negativeCacheTtlMs: reader.int('KEY_NEGATIVE_CACHE_TTL_MS', 5_000, 0, 600_000),

@@ -53,8 +53,89 @@ export interface ApiKeyUsageDailyTable {
   completion_tokens: number;
 }
 
+export type VersionStatus = 'draft' | 'published' | 'yanked';
+export type VersionSource = 'manual' | 'github';
+export type BuildStatus = 'pending' | 'verified' | 'failed';
+
+export interface ProjectsTable {
+  id: string;
+  name: string;
+  description: string;
+  /** `owner/name` on GitHub. */
+  repository: string | null;
+  homepage: string | null;
+  /** 0/1: native updater feeds served without a key. */
+  public_feeds: number;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface ChannelsTable {
+  project_id: string;
+  id: string;
+  name: string;
+  description: string;
+  auto_update: number;
+  /** JSON array of channel ids whose releases this channel also offers. */
+  includes: string;
+  /** Creation order within the project (the order readers see). */
+  position: number;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface VersionsTable {
+  project_id: string;
+  channel_id: string;
+  /** Normalised semver, no leading `v`: the version's id. */
+  version: string;
+  name: string;
+  description: string;
+  release_notes: string;
+  breaking_changes: number;
+  min_supported_version: string | null;
+  rollout_percentage: number;
+  status: VersionStatus;
+  published_at: string | null;
+  yanked_at: string | null;
+  yank_reason: string | null;
+  source: VersionSource;
+  /** JSON array of field names changed through the admin API (a sync must not overwrite them). */
+  edited_fields: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface BuildsTable {
+  project_id: string;
+  channel_id: string;
+  version: string;
+  id: string;
+  platform: string;
+  architecture: string;
+  file_name: string;
+  file_size: number;
+  download_url: string;
+  sha256: string;
+  sha512: string | null;
+  md5: string | null;
+  signature: string | null;
+  status: BuildStatus;
+  status_reason: string | null;
+  /** Added in batches by the download counter. */
+  downloads: number;
+  /** Order in which the version's builds were added (readers see them in this order). */
+  position: number;
+  created_at: string;
+  updated_at: string;
+}
+
 export interface Tables {
   audit_log: AuditLogTable;
   api_keys: ApiKeysTable;
   api_key_usage_daily: ApiKeyUsageDailyTable;
+  projects: ProjectsTable;
+  channels: ChannelsTable;
+  versions: VersionsTable;
+  builds: BuildsTable;
 }

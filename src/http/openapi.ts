@@ -35,6 +35,10 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
       tags: [
         { name: 'system', description: 'Health, readiness and documentation' },
         { name: 'keys', description: 'API key management' },
+        { name: 'projects', description: 'Release catalog: projects' },
+        { name: 'versions', description: 'Release catalog: versions of a channel' },
+        { name: 'builds', description: 'Release catalog: builds and downloads' },
+        { name: 'admin', description: 'Release catalog administration (permission canManageProjects)' },
       ],
     },
     refResolver: {

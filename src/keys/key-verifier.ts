@@ -56,6 +56,8 @@ export function createKeyVerifier(deps: {
   bus: EventBus;
   clock: Clock;
   config: KeyVerifierConfig;
+  /** Told whether each verification was answered from the cache (metrics). */
+  onCacheLookup?: (hit: boolean) => void;
 }) {
   const { repo, bus, clock, config } = deps;
   const adminDigest = sha256(config.adminKey);
@@ -118,7 +120,9 @@ export function createKeyVerifier(deps: {
       const hash = hashApiKey(presented);
       const now = clock.now();
       const cached = cache.get(hash);
-      const entry = cached !== undefined && cached.cachedUntil > now ? cached : await lookup(hash);
+      const hit = cached !== undefined && cached.cachedUntil > now;
+      deps.onCacheLookup?.(hit);
+      const entry = hit ? cached : await lookup(hash);
       return usable(entry, clock.now());
     },
 

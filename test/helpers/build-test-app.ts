@@ -89,14 +89,24 @@ export async function buildTestApp(
     if (namespace.pgSchema) await dropPgSchema(TEST_DATABASE_URL, namespace.pgSchema);
     if (namespace.redisPrefix) await deleteRedisPrefix(namespace.redisPrefix);
   });
-  app = await buildApp(config, {
-    ...options.overrides,
-    logStream: logs.stream,
-    database: {
-      ...(namespace.pgSchema ? { pgSchema: namespace.pgSchema } : {}),
-      onQuery: (event) => queries.push(event),
-    },
-  });
+  const build = () =>
+    buildApp(config, {
+      ...options.overrides,
+      logStream: logs.stream,
+      database: {
+        ...(namespace.pgSchema ? { pgSchema: namespace.pgSchema } : {}),
+        onQuery: (event) => queries.push(event),
+      },
+    });
+  try {
+    app = await build();
+  } catch (error) {
+    // Kysely's migrator inspects tables of every schema; when a parallel test file drops its schema
+    // at that moment PostgreSQL answers 3F000 (schema does not exist). Only tests share a database
+    // with schemas that come and go, so the retry lives here.
+    if (!String((error as Error).message).includes('does not exist') || !namespace.pgSchema) throw error;
+    app = await build();
+  }
   return { app, config, logLines: logs.parsed, rawLogs: logs.raw, queries, namespace };
 }
 

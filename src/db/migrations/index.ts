@@ -2,6 +2,7 @@ import type { Migration } from 'kysely';
 import type { DialectName } from '../dialect.js';
 import { auditLogMigration } from './0001-audit-log.js';
 import { apiKeysMigration } from './0002-api-keys.js';
+import { catalogMigration } from './0003-catalog.js';
 
 /**
  * Every migration, in order. Names sort lexically; never rename or edit one that has shipped, add
@@ -11,5 +12,6 @@ export function allMigrations(dialect: DialectName): Record<string, Migration> {
   return {
     '0001-audit-log': auditLogMigration(dialect),
     '0002-api-keys': apiKeysMigration(dialect),
+    '0003-catalog': catalogMigration(dialect),
   };
 }

@@ -1,0 +1,298 @@
+/**
+ * The in-memory read model of one project: immutable, built in one pass from the project's rows and
+ * replaced as a whole on every change. Everything a reader or an updater asks is answered from here
+ * without sorting or querying: per channel the published versions in semver order (newest first),
+ * the channel's `includes` resolved, and every version's builds indexed by id and by target.
+ *
+ * Because a snapshot never changes, later consumers (the update resolver, feeds) can memoise derived
+ * data in a `WeakMap` keyed by the snapshot object: a new snapshot means new data.
+ */
+import type { BuildStatus, VersionSource, VersionStatus } from '../db/tables.js';
+import type { BuildRow, ChannelRow, ProjectRow, VersionRow } from './catalog-repo.js';
+import { compareVersions } from './catalog-semver.js';
+import { type TargetKey, targetKey } from './catalog-targets.js';
+
+export interface ProjectInfo {
+  id: string;
+  name: string;
+  description: string;
+  repository: string | null;
+  homepage: string | null;
+  publicFeeds: boolean;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface ChannelInfo {
+  id: string;
+  name: string;
+  description: string;
+  autoUpdate: boolean;
+  /** As declared: the channels whose releases this one also offers. */
+  includes: readonly string[];
+}
+
+export interface Checksum {
+  sha256: string;
+  sha512?: string;
+  md5?: string;
+}
+
+export interface BuildSnapshot {
+  id: string;
+  channelId: string;
+  version: string;
+  platform: string;
+  architecture: string;
+  fileName: string;
+  fileSize: number;
+  downloadUrl: string;
+  checksum: Checksum;
+  signature: string | null;
+  status: BuildStatus;
+  statusReason: string | null;
+  createdAt: string;
+}
+
+export interface VersionSnapshot {
+  projectId: string;
+  channelId: string;
+  version: string;
+  name: string;
+  description: string;
+  releaseNotes: string;
+  breakingChanges: boolean;
+  minSupportedVersion: string | null;
+  rolloutPercentage: number;
+  status: VersionStatus;
+  publishedAt: string | null;
+  yankedAt: string | null;
+  yankReason: string | null;
+  source: VersionSource;
+  createdAt: string;
+  /** In the order they were added. */
+  builds: readonly BuildSnapshot[];
+  buildById: ReadonlyMap<string, BuildSnapshot>;
+  buildByTarget: ReadonlyMap<TargetKey, BuildSnapshot>;
+}
+
+export interface ChannelSnapshot {
+  info: ChannelInfo;
+  /** Every channel this one offers releases of, transitively, nearest first; never itself. */
+  includedChannels: readonly string[];
+  /** This channel's own versions in every state (drafts and yanked too), by version id. */
+  versions: ReadonlyMap<string, VersionSnapshot>;
+  /** This channel's own published versions, newest first. */
+  published: readonly VersionSnapshot[];
+  /**
+   * Published versions this channel offers: its own and those of its included channels, newest
+   * first. A version present in several of them appears once, from the nearest channel.
+   */
+  eligible: readonly VersionSnapshot[];
+  /** This channel's yanked versions, newest first (clients on one are offered a way off it). */
+  yanked: readonly VersionSnapshot[];
+}
+
+export interface ProjectSnapshot {
+  project: ProjectInfo;
+  /** In creation order. */
+  channels: readonly ChannelSnapshot[];
+  channelById: ReadonlyMap<string, ChannelSnapshot>;
+  /** The project's headline version: the newest one the `stable` channel (else the first channel) offers. */
+  latestVersion: VersionSnapshot | undefined;
+}
+
+/** Download counts of a project's builds, by `downloadKey`; refreshed apart from the snapshot. */
+export type DownloadCounts = ReadonlyMap<string, number>;
+
+export function downloadKey(channelId: string, version: string, buildId: string): string {
+  return `${channelId}\u0000${version}\u0000${buildId}`;
+}
+
+export function projectInfoOf(row: ProjectRow): ProjectInfo {
+  return {
+    id: row.id,
+    name: row.name,
+    description: row.description,
+    repository: row.repository,
+    homepage: row.homepage,
+    publicFeeds: row.public_feeds === 1,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+export function channelInfoOf(row: ChannelRow): ChannelInfo {
+  return {
+    id: row.id,
+    name: row.name,
+    description: row.description,
+    autoUpdate: row.auto_update === 1,
+    includes: JSON.parse(row.includes) as string[],
+  };
+}
+
+export function checksumOf(row: Pick<BuildRow, 'sha256' | 'sha512' | 'md5'>): Checksum {
+  return {
+    sha256: row.sha256,
+    ...(row.sha512 !== null ? { sha512: row.sha512 } : {}),
+    ...(row.md5 !== null ? { md5: row.md5 } : {}),
+  };
+}
+
+function buildOf(row: BuildRow): BuildSnapshot {
+  return {
+    id: row.id,
+    channelId: row.channel_id,
+    version: row.version,
+    platform: row.platform,
+    architecture: row.architecture,
+    fileName: row.file_name,
+    fileSize: Number(row.file_size),
+    downloadUrl: row.download_url,
+    checksum: checksumOf(row),
+    signature: row.signature,
+    status: row.status,
+    statusReason: row.status_reason,
+    createdAt: row.created_at,
+  };
+}
+
+function versionOf(row: VersionRow, builds: BuildSnapshot[]): VersionSnapshot {
+  return {
+    projectId: row.project_id,
+    channelId: row.channel_id,
+    version: row.version,
+    name: row.name,
+    description: row.description,
+    releaseNotes: row.release_notes,
+    breakingChanges: row.breaking_changes === 1,
+    minSupportedVersion: row.min_supported_version,
+    rolloutPercentage: row.rollout_percentage,
+    status: row.status,
+    publishedAt: row.published_at,
+    yankedAt: row.yanked_at,
+    yankReason: row.yank_reason,
+    source: row.source,
+    createdAt: row.created_at,
+    builds,
+    buildById: new Map(builds.map((build) => [build.id, build])),
+    // When two builds claim one target, the first added serves it.
+    buildByTarget: new Map(
+      builds.toReversed().map((build) => [targetKey(build.platform, build.architecture), build]),
+    ),
+  };
+}
+
+const newestFirst = (a: VersionSnapshot, b: VersionSnapshot) => compareVersions(b.version, a.version);
+
+/** Breadth-first over `includes`, so nearer channels come first; cycles and unknown ids are ignored. */
+export function resolveIncludedChannels(
+  channelId: string,
+  declared: ReadonlyMap<string, readonly string[]>,
+): string[] {
+  const seen = new Set([channelId]);
+  const order: string[] = [];
+  const queue = [...(declared.get(channelId) ?? [])];
+  while (queue.length > 0) {
+    const next = queue.shift()!;
+    if (seen.has(next) || !declared.has(next)) continue;
+    seen.add(next);
+    order.push(next);
+    queue.push(...(declared.get(next) ?? []));
+  }
+  return order;
+}
+
+export interface ProjectRows {
+  project: ProjectRow;
+  channels: ChannelRow[];
+  versions: VersionRow[];
+  builds: BuildRow[];
+}
+
+export function buildProjectSnapshot(rows: ProjectRows): ProjectSnapshot {
+  const buildsByVersion = new Map<string, BuildSnapshot[]>();
+  const orderedBuilds = [...rows.builds].sort((a, b) => a.position - b.position);
+  for (const row of orderedBuilds) {
+    const key = downloadKey(row.channel_id, row.version, '');
+    const list = buildsByVersion.get(key) ?? [];
+    list.push(buildOf(row));
+    buildsByVersion.set(key, list);
+  }
+  const versionsByChannel = new Map<string, VersionSnapshot[]>();
+  for (const row of rows.versions) {
+    const list = versionsByChannel.get(row.channel_id) ?? [];
+    list.push(versionOf(row, buildsByVersion.get(downloadKey(row.channel_id, row.version, '')) ?? []));
+    versionsByChannel.set(row.channel_id, list);
+  }
+
+  const channelRows = [...rows.channels].sort((a, b) => a.position - b.position);
+  const infos = channelRows.map(channelInfoOf);
+  const declared = new Map(infos.map((info) => [info.id, info.includes]));
+  const own = new Map(
+    infos.map((info) => {
+      const versions = (versionsByChannel.get(info.id) ?? []).sort(newestFirst);
+      return [info.id, versions] as const;
+    }),
+  );
+
+  const channels = infos.map((info): ChannelSnapshot => {
+    const versions = own.get(info.id) ?? [];
+    const includedChannels = resolveIncludedChannels(info.id, declared);
+    const eligibleById = new Map<string, VersionSnapshot>();
+    for (const channelId of [info.id, ...includedChannels]) {
+      for (const version of own.get(channelId) ?? []) {
+        if (version.status === 'published' && !eligibleById.has(version.version)) {
+          eligibleById.set(version.version, version);
+        }
+      }
+    }
+    return {
+      info,
+      includedChannels,
+      versions: new Map(versions.map((version) => [version.version, version])),
+      published: versions.filter((version) => version.status === 'published'),
+      eligible: [...eligibleById.values()].sort(newestFirst),
+      yanked: versions.filter((version) => version.status === 'yanked'),
+    };
+  });
+  const channelById = new Map(channels.map((channel) => [channel.info.id, channel]));
+  const headline = channelById.get('stable') ?? channels[0];
+  return {
+    project: projectInfoOf(rows.project),
+    channels,
+    channelById,
+    latestVersion: headline?.eligible[0],
+  };
+}
+
+/**
+ * A published version as a reader of `channel` sees it: the channel's own, else one offered through
+ * its included channels (so that what `/latest` returns can be opened under the same channel).
+ */
+export function findPublishedVersion(
+  snapshot: ProjectSnapshot,
+  channel: ChannelSnapshot,
+  versionId: string,
+): VersionSnapshot | undefined {
+  for (const channelId of [channel.info.id, ...channel.includedChannels]) {
+    const version = snapshot.channelById.get(channelId)?.versions.get(versionId);
+    if (version?.status === 'published') return version;
+  }
+  return undefined;
+}
+
+export function versionDownloads(version: VersionSnapshot, counts: DownloadCounts): number {
+  let total = 0;
+  for (const build of version.builds) {
+    total += counts.get(downloadKey(version.channelId, version.version, build.id)) ?? 0;
+  }
+  return total;
+}
+
+export function totalDownloads(counts: DownloadCounts): number {
+  let total = 0;
+  for (const count of counts.values()) total += count;
+  return total;
+}

@@ -1,0 +1,147 @@
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { FastifyInstance } from 'fastify';
+import { Type } from 'typebox';
+import { errorResponses } from '../http/common-schemas.js';
+import type { Catalog } from './catalog.js';
+import {
+  AdminBuildView,
+  AdminVersionView,
+  CreateBuildBody,
+  CreateVersionBody,
+  PromoteBody,
+  UpdateVersionBody,
+  YankBody,
+} from './catalog-admin-schemas.js';
+import { BuildParams, ChannelParams, VersionParams } from './catalog-schemas.js';
+import { writeContext as context } from './catalog-writer.js';
+
+const MANAGE_PROJECTS = { auth: 'key', permission: 'canManageProjects', rateGroup: 'key' } as const;
+const tags = ['admin'];
+const VERSIONS = '/admin/projects/:projectId/channels/:channelId/versions';
+
+/** Versions and builds of the catalog admin API (registered by `catalogAdminRoutes`). */
+export async function catalogVersionAdminRoutes(instance: FastifyInstance, deps: { catalog: Catalog }) {
+  const { versions, builds } = deps.catalog;
+  const app = instance.withTypeProvider<TypeBoxTypeProvider>();
+
+  app.post(
+    VERSIONS,
+    {
+      config: MANAGE_PROJECTS,
+      schema: {
+        tags,
+        summary: 'Create a version',
+        description:
+          'A draft (invisible to readers) unless `status` is `published`. Versions are unique per channel; a leading `v` is stripped.',
+        params: ChannelParams,
+        body: CreateVersionBody,
+        response: { 201: AdminVersionView, ...errorResponses(400, 401, 403, 404, 409, 429) },
+      },
+    },
+    async (request, reply) =>
+      reply.code(201).send(await versions.createVersion(context(request), request.params, request.body)),
+  );
+
+  app.patch(
+    `${VERSIONS}/:versionId`,
+    {
+      config: MANAGE_PROJECTS,
+      schema: {
+        tags,
+        summary: 'Change a version',
+        description: 'Changed fields are remembered, so a GitHub synchronisation does not overwrite them.',
+        params: VersionParams,
+        body: UpdateVersionBody,
+        response: { 200: AdminVersionView, ...errorResponses(400, 401, 403, 404, 429) },
+      },
+    },
+    async (request) => versions.updateVersion(context(request), request.params, request.body),
+  );
+
+  app.post(
+    `${VERSIONS}/:versionId/publish`,
+    {
+      config: MANAGE_PROJECTS,
+      schema: {
+        tags,
+        summary: 'Publish a version',
+        description: 'A draft becomes visible to readers; a yanked version is restored. Otherwise 409.',
+        params: VersionParams,
+        response: { 200: AdminVersionView, ...errorResponses(401, 403, 404, 409, 429) },
+      },
+    },
+    async (request) => versions.publishVersion(context(request), request.params),
+  );
+
+  app.post(
+    `${VERSIONS}/:versionId/yank`,
+    {
+      config: MANAGE_PROJECTS,
+      schema: {
+        tags,
+        summary: 'Yank a published version',
+        description:
+          'A yanked version is never listed or offered again; clients on it are offered a way off it.',
+        params: VersionParams,
+        body: YankBody,
+        response: { 200: AdminVersionView, ...errorResponses(400, 401, 403, 404, 409, 429) },
+      },
+    },
+    async (request) => versions.yankVersion(context(request), request.params, request.body.reason),
+  );
+
+  app.post(
+    `${VERSIONS}/:versionId/promote`,
+    {
+      config: MANAGE_PROJECTS,
+      schema: {
+        tags,
+        summary: 'Promote a version to another channel',
+        description:
+          'The same version, notes and builds appear in `to_channel` (published there now if published here).',
+        params: VersionParams,
+        body: PromoteBody,
+        response: { 201: AdminVersionView, ...errorResponses(400, 401, 403, 404, 409, 429) },
+      },
+    },
+    async (request, reply) =>
+      reply
+        .code(201)
+        .send(await versions.promoteVersion(context(request), request.params, request.body.to_channel)),
+  );
+
+  app.post(
+    `${VERSIONS}/:versionId/builds`,
+    {
+      config: MANAGE_PROJECTS,
+      schema: {
+        tags,
+        summary: 'Add an externally hosted build',
+        description:
+          'The build id defaults to `<platform>-<architecture>`; a duplicate is 409. New builds are `pending` until verified.',
+        params: VersionParams,
+        body: CreateBuildBody,
+        response: { 201: AdminBuildView, ...errorResponses(400, 401, 403, 404, 409, 429) },
+      },
+    },
+    async (request, reply) =>
+      reply.code(201).send(await builds.createBuild(context(request), request.params, request.body)),
+  );
+
+  app.delete(
+    `${VERSIONS}/:versionId/builds/:buildId`,
+    {
+      config: MANAGE_PROJECTS,
+      schema: {
+        tags,
+        summary: 'Delete a build',
+        params: BuildParams,
+        response: { 204: Type.Null({ description: 'Deleted' }), ...errorResponses(401, 403, 404, 429) },
+      },
+    },
+    async (request, reply) => {
+      await builds.deleteBuild(context(request), request.params);
+      return reply.code(204).send(null);
+    },
+  );
+}

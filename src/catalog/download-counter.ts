@@ -1,0 +1,71 @@
+/**
+ * Build download counters, aggregated in memory and written in batches with additive updates (as
+ * key usage is), so the download redirect never waits for the database and several instances can
+ * flush concurrently. A failed flush keeps its counts for the next one; the final flush runs on
+ * graceful shutdown. After a flush every instance reloads the affected projects' counts.
+ */
+import type { BuildKey, CatalogRepo, DownloadDelta } from './catalog-repo.js';
+
+export function createDownloadCounter(deps: {
+  repo: Pick<CatalogRepo, 'addDownloads'>;
+  flushIntervalMs: number;
+  onFlushed: (projectIds: string[]) => Promise<void>;
+  onError: (error: unknown, context: string) => void;
+}) {
+  let pending = new Map<string, DownloadDelta>();
+  let timer: NodeJS.Timeout | undefined;
+  let flushing: Promise<void> = Promise.resolve();
+
+  const idOf = (key: BuildKey) =>
+    `${key.projectId}\u0000${key.channelId}\u0000${key.version}\u0000${key.buildId}`;
+
+  function add(delta: DownloadDelta): void {
+    const id = idOf(delta);
+    const current = pending.get(id);
+    if (current === undefined) pending.set(id, { ...delta });
+    else current.count += delta.count;
+  }
+
+  async function flushOnce(): Promise<void> {
+    if (pending.size === 0) return;
+    const batch = [...pending.values()];
+    pending = new Map();
+    try {
+      await deps.repo.addDownloads(batch);
+    } catch (error) {
+      for (const delta of batch) add(delta);
+      deps.onError(error, 'flushing download counts');
+      throw error;
+    }
+    await deps.onFlushed([...new Set(batch.map((delta) => delta.projectId))]);
+  }
+
+  return {
+    record(key: BuildKey): void {
+      add({ ...key, count: 1 });
+    },
+
+    /** Writes everything counted so far; concurrent calls are serialised. */
+    flush(): Promise<void> {
+      flushing = flushing.catch(() => {}).then(flushOnce);
+      return flushing;
+    },
+
+    start(): void {
+      timer ??= setInterval(() => {
+        this.flush().catch(() => {});
+      }, deps.flushIntervalMs);
+      timer.unref();
+    },
+
+    async stop(): Promise<void> {
+      if (timer) clearInterval(timer);
+      timer = undefined;
+      await this.flush();
+    },
+
+    pendingCount: () => pending.size,
+  };
+}
+
+export type DownloadCounter = ReturnType<typeof createDownloadCounter>;

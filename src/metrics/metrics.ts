@@ -1,0 +1,80 @@
+/**
+ * Prometheus metrics, one registry per gateway instance (tests build several in one process).
+ * Domains receive the counters they update; nothing here knows about routes or providers.
+ */
+import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+
+export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
+  const registry = new Registry();
+  if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry, prefix: 'lunarbit_' });
+
+  return {
+    registry,
+    httpRequests: new Counter({
+      name: 'lunarbit_http_requests_total',
+      help: 'HTTP requests by route pattern, method and status',
+      labelNames: ['method', 'route', 'status'] as const,
+      registers: [registry],
+    }),
+    httpDuration: new Histogram({
+      name: 'lunarbit_http_request_duration_seconds',
+      help: 'Time from receiving a request to sending the last byte of its response',
+      labelNames: ['method', 'route', 'status'] as const,
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers: [registry],
+    }),
+    rateLimitRejections: new Counter({
+      name: 'lunarbit_rate_limit_rejections_total',
+      help: 'Requests refused with 429, by rate-limit policy',
+      labelNames: ['policy'] as const,
+      registers: [registry],
+    }),
+    cacheLookups: new Counter({
+      name: 'lunarbit_cache_lookups_total',
+      help: 'In-memory cache lookups by cache and result (hit or miss)',
+      labelNames: ['cache', 'result'] as const,
+      registers: [registry],
+    }),
+    aiCalls: new Counter({
+      name: 'lunarbit_ai_provider_calls_total',
+      help: 'Calls to AI providers by provider and outcome',
+      labelNames: ['provider', 'outcome', 'kind'] as const,
+      registers: [registry],
+    }),
+    aiLatency: new Histogram({
+      name: 'lunarbit_ai_provider_duration_seconds',
+      help: 'Duration of AI provider calls',
+      labelNames: ['provider', 'stream'] as const,
+      buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 120],
+      registers: [registry],
+    }),
+    aiTokens: new Counter({
+      name: 'lunarbit_ai_tokens_total',
+      help: 'Tokens reported by AI providers, by provider and type (prompt or completion)',
+      labelNames: ['provider', 'type'] as const,
+      registers: [registry],
+    }),
+    githubSyncRuns: new Counter({
+      name: 'lunarbit_github_sync_runs_total',
+      help: 'GitHub Releases synchronisations by outcome',
+      labelNames: ['outcome'] as const,
+      registers: [registry],
+    }),
+  };
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;
+
+/** Request counts and latency by route pattern (never the raw URL: bounded label values). */
+export function registerHttpMetrics(app: import('fastify').FastifyInstance, metrics: Metrics): void {
+  app.addHook('onResponse', (request, reply, done) => {
+    const labels = {
+      method: request.method,
+      route: request.routeOptions.url ?? 'unmatched',
+      status: String(reply.statusCode),
+    };
+    metrics.httpRequests.inc(labels);
+    metrics.httpDuration.observe(labels, reply.elapsedTime / 1000);
+    done();
+  });
+}
