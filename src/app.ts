@@ -25,8 +25,6 @@ import {
   routeContractProblem,
 } from './http/route-contract.js';
 import { registerSecurityHeaders } from './http/security-headers.js';
-import { createMetrics, type Metrics, registerHttpMetrics } from './metrics/metrics.js';
-import { metricsRoutes } from './metrics/metrics-routes.js';
 import { type Clock, systemClock } from './infra/clock.js';
 import { loggerOptions } from './infra/logger.js';
 import { createSharedState, type SharedState } from './infra/shared-state.js';
@@ -36,6 +34,8 @@ import { createKeyVerifier, type KeyVerifier } from './keys/key-verifier.js';
 import { createKeysRepo } from './keys/keys-repo.js';
 import { keysRoutes } from './keys/keys-routes.js';
 import { createKeysService, type KeysService } from './keys/keys-service.js';
+import { createMetrics, type Metrics, registerHttpMetrics } from './metrics/metrics.js';
+import { metricsRoutes } from './metrics/metrics-routes.js';
 import { createMemoryRateLimitStore } from './rate-limit/rate-limit-memory-store.js';
 import { createRedisRateLimitStore } from './rate-limit/rate-limit-redis-store.js';
 import { createResilientRateLimitStore } from './rate-limit/rate-limit-resilient-store.js';

@@ -24,7 +24,8 @@ export async function metricsRoutes(
       schema: {
         tags: ['system'],
         summary: 'Prometheus metrics',
-        description: 'Text exposition format. Needs `Authorization: Bearer <METRICS_TOKEN>` or the admin key.',
+        description:
+          'Text exposition format. Needs `Authorization: Bearer <METRICS_TOKEN>` or the admin key.',
         security: [{ bearerAuth: [] }],
       },
     },

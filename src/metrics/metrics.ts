@@ -2,7 +2,7 @@
  * Prometheus metrics, one registry per gateway instance (tests build several in one process).
  * Domains receive the counters they update; nothing here knows about routes or providers.
  */
-import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client';
 
 export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
   const registry = new Registry();

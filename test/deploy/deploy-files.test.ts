@@ -23,7 +23,9 @@ function parseUnit(text: string): Record<string, Record<string, string[]>> {
     }
     const pair = /^([A-Za-z]+)=(.*)$/.exec(line);
     assert.ok(pair && current, `unparseable unit line: ${line}`);
-    (current[pair[1]!] ??= []).push(pair[2]!);
+    const values = current[pair[1]!] ?? [];
+    values.push(pair[2]!);
+    current[pair[1]!] = values;
   }
   return sections;
 }
@@ -39,7 +41,9 @@ interface ComposeService {
 
 describe('deployment files', () => {
   it('docker-compose runs two gateways behind a load balancer with PostgreSQL and Redis', () => {
-    const compose = parse(read('deploy/docker-compose.yml'), { merge: true }) as { services: Record<string, ComposeService> };
+    const compose = parse(read('deploy/docker-compose.yml'), { merge: true }) as {
+      services: Record<string, ComposeService>;
+    };
     const services = compose.services;
     const gateways = Object.entries(services).filter(([, s]) => s.build?.dockerfile === 'deploy/Dockerfile');
     assert.equal(gateways.length, 2);
@@ -47,7 +51,11 @@ describe('deployment files', () => {
       assert.match(gateway.environment?.DATABASE_URL ?? '', /^postgres:\/\/.+@postgres:5432\//, name);
       assert.equal(gateway.environment?.REDIS_URL, 'redis://redis:6379', name);
       assert.equal(gateway.environment?.NODE_ENV, 'production', name);
-      assert.match(gateway.environment?.API_KEY_ADMIN ?? '', /\$\{API_KEY_ADMIN:\?/, 'the admin key must be supplied');
+      assert.match(
+        gateway.environment?.API_KEY_ADMIN ?? '',
+        /\$\{API_KEY_ADMIN:\?/,
+        'the admin key must be supplied',
+      );
       assert.equal(gateway.depends_on?.postgres?.condition, 'service_healthy');
       assert.equal(gateway.depends_on?.redis?.condition, 'service_healthy');
       assert.ok(gateway.healthcheck?.test.join(' ').includes('/health'));

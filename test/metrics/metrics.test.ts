@@ -23,9 +23,18 @@ describe('GET /metrics', () => {
       assert.equal(response.statusCode, 200);
       assert.match(String(response.headers['content-type']), /^text\/plain; version=0\.0\.4/);
       const body = response.body;
-      assert.match(body, /lunarbit_http_requests_total\{method="GET",route="\/test\/read-projects",status="200"\} 1/);
-      assert.match(body, /lunarbit_http_requests_total\{method="GET",route="\/test\/read-projects",status="429"\} 1/);
-      assert.match(body, /lunarbit_http_request_duration_seconds_bucket\{le="0.005",method="GET",route="\/test\/read-projects",status="200"\} \d/);
+      assert.match(
+        body,
+        /lunarbit_http_requests_total\{method="GET",route="\/test\/read-projects",status="200"\} 1/,
+      );
+      assert.match(
+        body,
+        /lunarbit_http_requests_total\{method="GET",route="\/test\/read-projects",status="429"\} 1/,
+      );
+      assert.match(
+        body,
+        /lunarbit_http_request_duration_seconds_bucket\{le="0.005",method="GET",route="\/test\/read-projects",status="200"\} \d/,
+      );
       assert.match(body, /lunarbit_rate_limit_rejections_total\{policy="key"\} 1/);
       assert.match(body, /lunarbit_cache_lookups_total\{cache="api-keys",result="hit"\} 1/);
       assert.match(body, /lunarbit_process_resident_memory_bytes \d+/);
@@ -36,7 +45,11 @@ describe('GET /metrics', () => {
     const { app } = await buildTestApp(t, { config: { metricsToken: 'scrape-token-0123456789' } });
     const key = await createKey(app, { name: 'plain', permissions: { canReadProjects: true } });
     assertErrorEnvelope(await app.inject({ url: '/metrics' }), 401, 'UNAUTHORIZED');
-    assertErrorEnvelope(await app.inject({ url: '/metrics', headers: bearer('scrape-token-wrong') }), 401, 'UNAUTHORIZED');
+    assertErrorEnvelope(
+      await app.inject({ url: '/metrics', headers: bearer('scrape-token-wrong') }),
+      401,
+      'UNAUTHORIZED',
+    );
     assertErrorEnvelope(await app.inject({ url: '/metrics', headers: bearer(key) }), 403, 'FORBIDDEN');
   });
 });
