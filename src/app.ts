@@ -1,6 +1,11 @@
 import ajvFormats from 'ajv-formats';
 import Fastify, { type FastifyInstance, LogController, type RouteOptions } from 'fastify';
 import type { DestinationStream } from 'pino';
+import { type AiGateway, createAiGateway } from './ai/ai-gateway.js';
+import { aiRoutes } from './ai/ai-routes.js';
+import { openAICompatRoutes } from './ai/openai-compat-routes.js';
+import { type Artifacts, createArtifacts } from './artifacts/artifacts.js';
+import { artifactsRoutes } from './artifacts/artifacts-routes.js';
 import { type AuditLog, createAuditLog } from './audit/audit-log.js';
 import { auditRoutes } from './audit/audit-routes.js';
 import { type Catalog, createCatalog } from './catalog/catalog.js';
@@ -10,6 +15,9 @@ import type { Config } from './config.js';
 import { createDatabase, type Database, type DatabaseOptions } from './db/database.js';
 import { migrateToLatest } from './db/migrate.js';
 import { docsRoutes } from './docs/docs-routes.js';
+import { createGithub, type Github } from './github/github.js';
+import { githubSyncRoutes } from './github/github-sync-routes.js';
+import { githubWebhookRoutes } from './github/github-webhook-routes.js';
 import { healthRoutes } from './health/health-routes.js';
 import { stripApiPrefix } from './http/api-prefix.js';
 import { registerCors } from './http/cors.js';
@@ -40,6 +48,7 @@ import { createMemoryRateLimitStore } from './rate-limit/rate-limit-memory-store
 import { createRedisRateLimitStore } from './rate-limit/rate-limit-redis-store.js';
 import { createResilientRateLimitStore } from './rate-limit/rate-limit-resilient-store.js';
 import type { RateLimitStore } from './rate-limit/rate-limit-store.js';
+import { updatesPlugin } from './updates/updates.js';
 
 export interface AppOverrides {
   clock?: Clock;
@@ -61,6 +70,12 @@ export interface Gateway {
   usage: KeyUsageTracker;
   keys: KeysService;
   catalog: Catalog;
+  /** Uploaded builds, signed downloads and build verification. */
+  artifacts: Artifacts;
+  /** GitHub Releases sync: service, schedule, webhook runs, private-asset downloads. */
+  github: Github;
+  /** AI model router (`ai.router`), the service its routes call, and the changelog analyser. */
+  ai: AiGateway;
   rateLimits: RateLimitStore;
   metrics: Metrics;
   routes: InventoryEntry[];
@@ -166,9 +181,22 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     cacheTtlMs: config.cacheTtlMs,
     flushIntervalMs: config.keys.usageFlushIntervalMs,
     onError: logFailure,
+    onBuildAdded: (key) => artifacts.verifier.buildAdded(key),
+  });
+  const artifacts = createArtifacts({ db: database.db, catalog, clock, config, onError: logFailure });
+
+  const github = createGithub({
+    db: database.db,
+    config: config.github,
+    readModel: catalog.readModel,
+    audit,
+    clock,
+    metrics,
+    onError: logFailure,
   });
 
   const rateLimits = createRateLimitStore(shared, clock, config.rateLimits.redisTimeoutMs, logFailure);
+  const ai = createAiGateway({ config: config.ai, usage, clock, metrics });
 
   let shuttingDown = false;
   const routes: InventoryEntry[] = [];
@@ -182,6 +210,9 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     usage,
     keys,
     catalog,
+    artifacts,
+    github,
+    ai,
     rateLimits,
     metrics,
     routes,
@@ -202,6 +233,15 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   });
   app.addHook('onClose', async () => {
     // Counters first, while the database is still open: nothing counted is lost on shutdown.
+    // AI streams still running were answered by now; closing stops health checks and upstream pools.
+    await ai.close();
+    // Syncs write to the database: the schedule stops and running syncs finish before it closes.
+    await github
+      .stop()
+      .catch((error: unknown) => app.log.error({ err: error }, 'stopping GitHub sync failed'));
+    await artifacts
+      .stop()
+      .catch((error: unknown) => app.log.error({ err: error }, 'stopping build verification failed'));
     await usage.stop().catch((error: unknown) => app.log.error({ err: error }, 'final usage flush failed'));
     await catalog.downloads
       .stop()
@@ -214,6 +254,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   try {
     await registerEverything(app, gateway, overrides);
   } catch (error) {
+    await ai.close();
     await shared.close();
     await database.close();
     throw error;
@@ -221,6 +262,9 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   await shared.bus.ready();
   usage.start();
   catalog.downloads.start();
+  artifacts.start();
+  github.start();
+  ai.start();
   return app;
 }
 
@@ -258,9 +302,29 @@ async function registerEverything(
     metricsToken: config.metricsToken,
   });
   await app.register(keysRoutes, { keys: gateway.keys });
-  await app.register(catalogRoutes, { catalog: gateway.catalog });
-  await app.register(catalogAdminRoutes, { catalog: gateway.catalog });
+  await app.register(catalogRoutes, {
+    catalog: gateway.catalog,
+    resolveDownload: (url: string) => gateway.github.resolveDownload(url),
+    storedFileUrl: (projectId, build) => gateway.artifacts.files.urlFor(projectId, build),
+  });
+  await app.register(catalogAdminRoutes, {
+    catalog: gateway.catalog,
+    uploads: gateway.artifacts.buildUploads,
+  });
+  await app.register(artifactsRoutes, { artifacts: gateway.artifacts });
+  await app.register(updatesPlugin, {
+    readModel: gateway.catalog.readModel,
+    launcherProjectId: config.launcherProjectId,
+  });
+  await app.register(githubSyncRoutes, { github: gateway.github });
+  await app.register(githubWebhookRoutes, { github: gateway.github });
   await app.register(auditRoutes, { audit: gateway.audit });
+  await app.register(aiRoutes, { ai: gateway.ai.service, analyzer: gateway.ai.analyzer, config });
+  await app.register(openAICompatRoutes, {
+    ai: gateway.ai.service,
+    config,
+    startedAt: Math.floor(gateway.clock.now() / 1000),
+  });
   if (overrides.extraRoutes) await app.register(overrides.extraRoutes);
 
   await app.ready();

@@ -3,7 +3,15 @@
  * that the operator sees all problems in one message instead of fixing them one restart at a time.
  * No other module reads `process.env`.
  */
+import fs from 'node:fs';
 import path from 'node:path';
+import { type AiSettings, AiSettingsError, resolveAiSettings } from './ai/ai-settings.js';
+import {
+  DEFAULT_MAX_RESPONSE_BYTES,
+  DEFAULT_TIMEOUTS,
+  type HttpTimeouts,
+} from './ai/providers/http-transport.js';
+import { ROUTING_STRATEGIES } from './ai/routing-strategies.js';
 
 export type NodeEnv = 'development' | 'production' | 'test';
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -19,9 +27,27 @@ export interface Config {
   publicUrl: string | undefined;
   /** Undefined only in development before the bootstrap generates one (see admin-key-bootstrap). */
   apiKeyAdmin: string | undefined;
-  github: { token: string | undefined; apiUrl: string };
+  github: {
+    token: string | undefined;
+    apiUrl: string;
+    /** Milliseconds between scheduled syncs of each project (0: no schedule). */
+    syncIntervalMs: number;
+    /** Secret of `X-Hub-Signature-256` on `POST /webhooks/github`; unset refuses every delivery. */
+    webhookSecret: string | undefined;
+    /** Channel that receives GitHub prereleases. */
+    prereleaseChannel: string;
+  };
   lmstudio: { enabled: boolean; baseUrl: string };
   openai: { enabled: boolean; apiKey: string | undefined; baseUrl: string };
+  anthropic: { enabled: boolean; apiKey: string | undefined; baseUrl: string | undefined };
+  azureOpenai: {
+    endpoint: string | undefined;
+    apiKey: string | undefined;
+    apiVersion: string | undefined;
+    /** `model=deployment,…` as in AZURE_OPENAI_DEPLOYMENTS. */
+    deployments: string | undefined;
+  };
+  ai: AiConfig;
   /** Milliseconds; read caches and `Cache-Control: max-age` derive from it. */
   cacheTtlMs: number;
   logLevel: LogLevel;
@@ -38,6 +64,8 @@ export interface Config {
   shutdownTimeoutMs: number;
   /** Bearer token accepted by `GET /metrics` besides the admin key. */
   metricsToken: string | undefined;
+  /** The project whose releases are the launcher's own updates (`POST /update/check`). */
+  launcherProjectId: string;
   keys: {
     /** How long a verified key stays cached in memory (revocations reach every instance sooner, by event). */
     cacheTtlMs: number;
@@ -47,6 +75,29 @@ export interface Config {
     usageFlushIntervalMs: number;
   };
   rateLimits: RateLimitsConfig;
+  artifacts: ArtifactsConfig;
+}
+
+/** Uploaded builds (stored under `DATA_DIR/artifacts`), their signed download URLs, build verification. */
+export interface ArtifactsConfig {
+  /** Largest accepted build file (413 beyond). */
+  maxUploadBytes: number;
+  /** HMAC secret of signed download URLs; unset: one generated once and kept under DATA_DIR. */
+  signingSecret: string | undefined;
+  /** How long a signed download URL stays valid. */
+  signedUrlTtlMs: number;
+  verify: {
+    /** Verify every build after it is added and on the schedule (on demand always works). */
+    automatic: boolean;
+    /** `size`: reachability and size of external URLs; `full`: also download them and check SHA-256. */
+    mode: 'size' | 'full';
+    /** How often pending and stale builds are verified again (and unreferenced files removed). */
+    intervalMs: number;
+    /** Allow verification requests to private, loopback and link-local addresses (SSRF guard off). */
+    allowPrivate: boolean;
+    /** Longest wait for an external server (connect, headers, and between body chunks). */
+    timeoutMs: number;
+  };
 }
 
 export interface RateLimitRule {
@@ -68,6 +119,22 @@ export interface RateLimitsConfig {
   /** Longest wait for a Redis check before deciding on this instance's own counters. */
   redisTimeoutMs: number;
 }
+
+export interface AiConfig {
+  /** Providers and routing strategy from the per-vendor variables and AI_PROVIDERS_FILE, validated. */
+  settings: AiSettings;
+  /** Upstream timeouts of providers that set none of their own (providers file `timeouts`). */
+  timeouts: HttpTimeouts;
+  /** Largest upstream answer read (streams included) of providers that set none of their own. */
+  maxResponseBytes: number;
+  /** Upper bound on `max_tokens` of every AI request; requests without one get this. */
+  maxTokensCap: number;
+  /** Largest request body on AI routes (they carry whole conversations, unlike the rest). */
+  bodyLimitBytes: number;
+  healthCheckIntervalMs: number;
+}
+
+export const NO_AI_PROVIDERS: AiSettings = { strategy: 'priority', providers: [] };
 
 export class ConfigError extends Error {
   readonly problems: string[];
@@ -210,10 +277,115 @@ function parseDatabase(reader: EnvReader, dataDir: string): Config['database'] {
 
 const MINUTE = 60_000;
 
+/** `GITHUB_SYNC_INTERVAL`: milliseconds, or `30s`/`15m`/`6h`; `0` or `off` turns the schedule off. */
+function parseSyncInterval(reader: EnvReader): number {
+  const value = reader.raw('GITHUB_SYNC_INTERVAL')?.toLowerCase();
+  if (value === undefined) return 15 * MINUTE;
+  if (value === '0' || value === 'off') return 0;
+  const match = /^(\d+)\s*(ms|s|m|h)?$/.exec(value);
+  const unit = { ms: 1, s: 1_000, m: MINUTE, h: 60 * MINUTE }[(match?.[2] ?? 'ms') as 'ms'];
+  const ms = match ? Number(match[1]) * unit : Number.NaN;
+  if (!Number.isSafeInteger(ms) || ms < 10_000 || ms > 7 * 24 * 60 * MINUTE) {
+    reader.problems.push(
+      `GITHUB_SYNC_INTERVAL="${value}" is invalid: expected 0/off or a duration from 10s to 168h (e.g. 900000, 30s, 15m, 6h)`,
+    );
+    return 15 * MINUTE;
+  }
+  return ms;
+}
+
+function parseChannelId(reader: EnvReader, name: string, fallback: string): string {
+  const value = reader.string(name, fallback);
+  if (/^[a-z0-9][a-z0-9-]{0,63}$/.test(value)) return value;
+  reader.problems.push(`${name}="${value}" is invalid: expected a channel id (lowercase letters, digits, -)`);
+  return fallback;
+}
+
+function parseProjectId(reader: EnvReader, name: string, fallback: string): string {
+  const value = reader.string(name, fallback);
+  if (/^[a-z0-9][a-z0-9-]{0,63}$/.test(value)) return value;
+  reader.problems.push(`${name}="${value}" is invalid: expected a project id (lowercase letters, digits, -)`);
+  return fallback;
+}
+
+function parseAiLimits(reader: EnvReader): Omit<AiConfig, 'settings'> {
+  const ms = (name: string, fallback: number) => reader.int(name, fallback, 1, 24 * 60 * MINUTE);
+  return {
+    timeouts: {
+      connectMs: ms('AI_CONNECT_TIMEOUT_MS', DEFAULT_TIMEOUTS.connectMs),
+      headersMs: ms('AI_HEADERS_TIMEOUT_MS', DEFAULT_TIMEOUTS.headersMs),
+      idleMs: ms('AI_IDLE_TIMEOUT_MS', DEFAULT_TIMEOUTS.idleMs),
+      totalMs: ms('AI_TOTAL_TIMEOUT_MS', DEFAULT_TIMEOUTS.totalMs),
+    },
+    maxResponseBytes: reader.bytes('AI_MAX_RESPONSE_BYTES', DEFAULT_MAX_RESPONSE_BYTES),
+    maxTokensCap: reader.int('AI_MAX_TOKENS_CAP', 4096, 1, 10_000_000),
+    bodyLimitBytes: reader.bytes('AI_BODY_LIMIT', 4 * 1024 * 1024),
+    healthCheckIntervalMs: reader.int('AI_HEALTH_CHECK_INTERVAL_MS', 30_000, 1_000, 24 * 60 * MINUTE),
+  };
+}
+
+/** The AI providers of the vendor variables and of AI_PROVIDERS_FILE (read here, once, at startup). */
+function parseAiSettings(reader: EnvReader, env: Env, config: Config): AiSettings {
+  const file = reader.raw('AI_PROVIDERS_FILE');
+  let providersFile: { text: string; source: string } | undefined;
+  if (file !== undefined) {
+    try {
+      providersFile = { text: fs.readFileSync(file, 'utf8'), source: `AI_PROVIDERS_FILE (${file})` };
+    } catch (error) {
+      reader.problems.push(`AI_PROVIDERS_FILE="${file}" cannot be read: ${(error as Error).message}`);
+    }
+  }
+  // Unset: the providers file's strategy, else priority.
+  const strategy =
+    reader.raw('AI_ROUTING_STRATEGY') === undefined
+      ? undefined
+      : reader.oneOf('AI_ROUTING_STRATEGY', ROUTING_STRATEGIES, 'priority');
+  const { lmstudio, openai, anthropic, azureOpenai } = config;
+  try {
+    return resolveAiSettings({
+      lmstudio,
+      // Missing keys of enabled vendors are reported once, below, under the variable's name.
+      openai: openai.enabled && openai.apiKey ? openai : undefined,
+      anthropic: anthropic.enabled && anthropic.apiKey ? anthropic : undefined,
+      azure: azureOpenai,
+      routingStrategy: strategy,
+      providersFile,
+      env,
+    });
+  } catch (error) {
+    if (!(error instanceof AiSettingsError)) throw error;
+    reader.problems.push(...error.problems);
+    return NO_AI_PROVIDERS;
+  }
+}
+
 function rateRule(reader: EnvReader, group: string, max: number, windowMs: number): RateLimitRule {
   return {
     max: reader.int(`RATE_LIMIT_${group}_MAX`, max, 1, 100_000_000),
     windowMs: reader.int(`RATE_LIMIT_${group}_WINDOW_MS`, windowMs, 1_000, 31 * 24 * 60 * MINUTE),
+  };
+}
+
+const MIN_SIGNING_SECRET_LENGTH = 32;
+
+function parseArtifacts(reader: EnvReader): ArtifactsConfig {
+  const signingSecret = reader.raw('DOWNLOAD_SIGNING_SECRET');
+  if (signingSecret !== undefined && signingSecret.length < MIN_SIGNING_SECRET_LENGTH) {
+    reader.problems.push(
+      `DOWNLOAD_SIGNING_SECRET is too short: expected at least ${MIN_SIGNING_SECRET_LENGTH} characters`,
+    );
+  }
+  return {
+    maxUploadBytes: reader.bytes('MAX_UPLOAD_SIZE', 2 * 1024 ** 3),
+    signingSecret,
+    signedUrlTtlMs: reader.int('SIGNED_URL_TTL', 15 * MINUTE, 1_000, 7 * 24 * 60 * MINUTE),
+    verify: {
+      automatic: reader.bool('VERIFY_BUILDS', true),
+      mode: reader.oneOf('VERIFY_DOWNLOADS', ['size', 'full'] as const, 'size'),
+      intervalMs: reader.int('VERIFY_INTERVAL_MS', 60 * MINUTE, 10_000, 31 * 24 * 60 * MINUTE),
+      allowPrivate: reader.bool('VERIFY_ALLOW_PRIVATE', false),
+      timeoutMs: reader.int('VERIFY_TIMEOUT_MS', 30_000, 100, 10 * MINUTE),
+    },
   };
 }
 
@@ -240,6 +412,9 @@ export function loadConfig(env: Env = process.env): Config {
     github: {
       token: reader.raw('GITHUB_TOKEN'),
       apiUrl: reader.url('GITHUB_API_URL', 'https://api.github.com', ['http:', 'https:']) as string,
+      syncIntervalMs: parseSyncInterval(reader),
+      webhookSecret: reader.raw('GITHUB_WEBHOOK_SECRET'),
+      prereleaseChannel: parseChannelId(reader, 'GITHUB_PRERELEASE_CHANNEL', 'beta'),
     },
     lmstudio: {
       enabled: reader.bool('LMSTUDIO_ENABLED', false),
@@ -250,6 +425,18 @@ export function loadConfig(env: Env = process.env): Config {
       apiKey: openaiApiKey,
       baseUrl: reader.url('OPENAI_BASE_URL', 'https://api.openai.com/v1', ['http:', 'https:']) as string,
     },
+    anthropic: {
+      enabled: reader.bool('ANTHROPIC_ENABLED', reader.raw('ANTHROPIC_API_KEY') !== undefined),
+      apiKey: reader.raw('ANTHROPIC_API_KEY'),
+      baseUrl: reader.url('ANTHROPIC_BASE_URL', undefined, ['http:', 'https:']),
+    },
+    azureOpenai: {
+      endpoint: reader.url('AZURE_OPENAI_ENDPOINT', undefined, ['https:', 'http:']),
+      apiKey: reader.raw('AZURE_OPENAI_API_KEY'),
+      apiVersion: reader.raw('AZURE_OPENAI_API_VERSION'),
+      deployments: reader.raw('AZURE_OPENAI_DEPLOYMENTS'),
+    },
+    ai: { ...parseAiLimits(reader), settings: NO_AI_PROVIDERS },
     cacheTtlMs: reader.int('CACHE_TTL', 300_000, 0, 86_400_000),
     logLevel: reader.oneOf('LOG_LEVEL', LOG_LEVELS, 'info'),
     logFormat: reader.oneOf<LogFormat>('LOG_FORMAT', ['json', 'pretty'], 'json'),
@@ -262,6 +449,7 @@ export function loadConfig(env: Env = process.env): Config {
     bodyLimitBytes: reader.bytes('BODY_LIMIT', 1024 * 1024),
     shutdownTimeoutMs: reader.int('SHUTDOWN_TIMEOUT_MS', 10_000, 0, 600_000),
     metricsToken: reader.raw('METRICS_TOKEN'),
+    launcherProjectId: parseProjectId(reader, 'LAUNCHER_PROJECT_ID', 'launcher'),
     keys: {
       cacheTtlMs: reader.int('KEY_CACHE_TTL_MS', 30_000, 0, 3_600_000),
       negativeCacheTtlMs: reader.int('KEY_NEGATIVE_CACHE_TTL_MS', 5_000, 0, 600_000),
@@ -275,10 +463,15 @@ export function loadConfig(env: Env = process.env): Config {
       keyIssuance: rateRule(reader, 'KEY_ISSUANCE', 20, 60 * MINUTE),
       redisTimeoutMs: reader.int('RATE_LIMIT_REDIS_TIMEOUT_MS', 100, 1, 60_000),
     },
+    artifacts: parseArtifacts(reader),
   };
   if (config.openai.enabled && openaiApiKey === undefined) {
     reader.problems.push('OPENAI_ENABLED=true needs OPENAI_API_KEY');
   }
+  if (config.anthropic.enabled && config.anthropic.apiKey === undefined) {
+    reader.problems.push('ANTHROPIC_ENABLED=true needs ANTHROPIC_API_KEY');
+  }
+  config.ai.settings = parseAiSettings(reader, env, config);
   if (reader.problems.length > 0) throw new ConfigError(reader.problems);
   return config;
 }

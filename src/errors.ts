@@ -31,6 +31,10 @@ export const ERROR_CATALOGUE = {
     status: 415,
     meaning: 'The Content-Type of the request body is not accepted by this route.',
   },
+  RANGE_NOT_SATISFIABLE: {
+    status: 416,
+    meaning: 'The requested byte range lies outside the file; `Content-Range` gives its size.',
+  },
   RATE_LIMIT_EXCEEDED: {
     status: 429,
     meaning: 'Too many requests in the current window; retry after the given time.',

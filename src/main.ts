@@ -32,11 +32,7 @@ async function main(): Promise<void> {
   config = { ...config, apiKeyAdmin: adminKey.key };
 
   const app = await buildApp(config);
-  const address = await app.listen({ port: config.port, host: config.host });
-  const shownHost = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
-  const url = config.publicUrl ?? address.replace(/\/\/[^:/]+/, `//${shownHost}`);
-  process.stdout.write(`${startupBanner(url, adminKey)}\n`);
-
+  // Signal handlers first: a SIGTERM that arrives while starting still shuts down cleanly.
   let stopping = false;
   const shutdown = (signal: string) => {
     if (stopping) return;
@@ -58,6 +54,11 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
+
+  const address = await app.listen({ port: config.port, host: config.host });
+  const shownHost = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
+  const url = config.publicUrl ?? address.replace(/\/\/[^:/]+/, `//${shownHost}`);
+  process.stdout.write(`${startupBanner(url, adminKey)}\n`);
 }
 
 main().catch((error: unknown) => {

@@ -159,6 +159,13 @@ export const CreateBuildBody = Type.Object(
           }),
         ),
         md5: Type.Optional(Type.String({ pattern: '^[0-9a-fA-F]{32}$', description: 'Hex' })),
+        sha1: Type.Optional(
+          Type.String({
+            pattern: '^[0-9a-fA-F]{40}$',
+            description:
+              'Hex; needed for Squirrel.Windows `.nupkg` builds (RELEASES lists packages by SHA-1)',
+          }),
+        ),
       },
       { additionalProperties: false },
     ),
@@ -205,7 +212,11 @@ export const AdminBuildView = Type.Object({
   checksum: ChecksumView,
   signature: Type.Union([Type.String(), Type.Null()]),
   status: Type.Union([Type.Literal('pending'), Type.Literal('verified'), Type.Literal('failed')]),
-  status_reason: Type.Union([Type.String(), Type.Null()]),
+  status_reason: Type.Union([Type.String(), Type.Null()], {
+    description: 'Why verification failed (or how the build was verified)',
+  }),
+  verified_at: Type.Union([timestamp, Type.Null()], { description: 'When `status` was last decided' }),
+  stored: Type.Boolean({ description: 'True when the file was uploaded to this gateway' }),
   downloads: Type.Integer(),
   created_at: timestamp,
 });

@@ -3,6 +3,7 @@ import { isUniqueViolation } from '../db/dialect.js';
 import { AppError } from '../errors.js';
 import type { AdminBuild, CreateBuildInput } from './catalog-admin-schemas.js';
 import { buildNotFound } from './catalog-errors.js';
+import type { BuildKey } from './catalog-repo.js';
 import type { VersionPath } from './catalog-version-admin-service.js';
 import { adminBuild } from './catalog-views.js';
 import type { CatalogWriter, WriteContext } from './catalog-writer.js';
@@ -13,7 +14,11 @@ function sha512Hex(value: string | undefined): string | null {
   return value.length === 128 ? value.toLowerCase() : Buffer.from(value, 'base64').toString('hex');
 }
 
-export function createCatalogBuildAdminService(deps: { writer: CatalogWriter }) {
+export function createCatalogBuildAdminService(deps: {
+  writer: CatalogWriter;
+  /** Told once a build exists (its verification starts there). */
+  onBuildAdded?: (key: BuildKey) => void;
+}) {
   const { writer } = deps;
 
   return {
@@ -24,7 +29,7 @@ export function createCatalogBuildAdminService(deps: { writer: CatalogWriter }) 
     ): Promise<AdminBuild> {
       const buildId = input.id ?? `${input.platform}-${input.architecture}`;
       try {
-        return await writer.inProject(context, path.projectId, async (frame) => {
+        const created = await writer.inProject(context, path.projectId, async (frame) => {
           const { key } = await frame.version(path.channelId, path.versionId);
           const existing = await frame.tx.listBuilds(key);
           const row = {
@@ -40,9 +45,12 @@ export function createCatalogBuildAdminService(deps: { writer: CatalogWriter }) 
             sha256: input.checksum.sha256.toLowerCase(),
             sha512: sha512Hex(input.checksum.sha512),
             md5: input.checksum.md5?.toLowerCase() ?? null,
+            sha1: input.checksum.sha1?.toLowerCase() ?? null,
             signature: input.signature ?? null,
             status: 'pending' as const,
             status_reason: null,
+            verified_at: null,
+            storage_key: null,
             downloads: 0,
             position: Math.max(-1, ...existing.map((build) => build.position)) + 1,
             created_at: frame.now,
@@ -61,6 +69,13 @@ export function createCatalogBuildAdminService(deps: { writer: CatalogWriter }) 
           });
           return adminBuild(row);
         });
+        deps.onBuildAdded?.({
+          projectId: path.projectId,
+          channelId: path.channelId,
+          version: created.version,
+          buildId,
+        });
+        return created;
       } catch (error) {
         if (isUniqueViolation(error)) {
           throw new AppError('CONFLICT', `Build '${buildId}' already exists for this version`, {

@@ -168,6 +168,17 @@ function catalogQueries(db: Kysely<Tables>) {
       if (rows.length > 0) await db.insertInto('builds').values(rows).execute();
     },
 
+    async updateBuild(key: BuildKey, patch: Updateable<BuildsTable>): Promise<void> {
+      await db
+        .updateTable('builds')
+        .set(patch)
+        .where('project_id', '=', key.projectId)
+        .where('channel_id', '=', key.channelId)
+        .where('version', '=', key.version)
+        .where('id', '=', key.buildId)
+        .execute();
+    },
+
     /** False when there was no such build. */
     async deleteBuild(key: BuildKey): Promise<boolean> {
       const result = await db

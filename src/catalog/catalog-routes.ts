@@ -18,6 +18,7 @@ import {
   VersionListResponse,
   VersionParams,
 } from './catalog-schemas.js';
+import type { BuildSnapshot } from './catalog-snapshot.js';
 
 const readProjects = { auth: 'key', permission: 'canReadProjects', rateGroup: 'key' } as const;
 const readVersions = { auth: 'key', permission: 'canReadVersions', rateGroup: 'key' } as const;
@@ -25,7 +26,16 @@ const CACHING =
   ' Answers carry a strong `ETag` and `Cache-Control: private, max-age=<CACHE_TTL>`; `If-None-Match` gets 304.';
 
 /** Catalog reads: served from the in-memory read model, never from the database once warm. */
-export async function catalogRoutes(instance: FastifyInstance, deps: { catalog: Catalog }) {
+export async function catalogRoutes(
+  instance: FastifyInstance,
+  deps: {
+    catalog: Catalog;
+    /** Swaps a stored download URL for the one to send the client to (private GitHub assets); undefined keeps it. */
+    resolveDownload?: (url: string) => Promise<string | undefined>;
+    /** A signed, expiring `/files/…` URL for a build uploaded to this gateway. */
+    storedFileUrl: (projectId: string, build: BuildSnapshot) => string;
+  },
+) {
   const { reads, maxAgeSeconds } = deps.catalog;
   const app = instance.withTypeProvider<TypeBoxTypeProvider>();
 
@@ -148,13 +158,19 @@ export async function catalogRoutes(instance: FastifyInstance, deps: { catalog: 
       schema: {
         tags: ['builds'],
         summary: 'Download a build',
-        description: 'Redirects (302) to the build’s download URL and counts the download.',
+        description:
+          'Redirects (302) to the build’s download URL and counts the download. A build uploaded to the gateway redirects to a signed `/files/…` URL that expires after `SIGNED_URL_TTL`.',
         params: BuildParams,
         response: { 302: DownloadRedirect, ...errorResponses(401, 403, 404, 429) },
       },
     },
     async (request, reply) => {
-      const url = await reads.download(request.caller!, request.params);
+      const build = await reads.downloadBuild(request.caller!, request.params);
+      const stored = build.downloadUrl;
+      const url =
+        build.storageKey !== null
+          ? deps.storedFileUrl(request.params.projectId, build)
+          : ((await deps.resolveDownload?.(stored)) ?? stored);
       // Every download must reach us to be counted.
       return reply.header('cache-control', 'no-store').redirect(url, 302);
     },

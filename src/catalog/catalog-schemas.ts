@@ -45,6 +45,7 @@ export type VersionListQueryShape = Static<typeof VersionListQuery>;
 export const ChecksumView = Type.Object({
   sha256: Type.String(),
   sha512: Type.Optional(Type.String()),
+  sha1: Type.Optional(Type.String()),
   md5: Type.Optional(Type.String()),
 });
 
@@ -145,6 +146,9 @@ export const BuildDetails = Type.Object({
   downloads: Type.Integer(),
   status: Type.Union([Type.Literal('pending'), Type.Literal('verified'), Type.Literal('failed')], {
     description: 'Build verification state',
+  }),
+  verified_at: Type.Union([timestamp, Type.Null()], {
+    description: 'When the build was last verified (null while pending)',
   }),
 });
 

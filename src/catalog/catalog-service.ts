@@ -91,6 +91,20 @@ export function createCatalogService(deps: { readModel: CatalogReadModel; downlo
     return { ...opened, build };
   }
 
+  async function downloadBuild(
+    caller: Caller,
+    params: { projectId: string; channelId: string; versionId: string; buildId: string },
+  ): Promise<BuildSnapshot> {
+    const { build } = await openBuild(caller, params);
+    downloads.record({
+      projectId: params.projectId,
+      channelId: build.channelId,
+      version: build.version,
+      buildId: build.id,
+    });
+    return build;
+  }
+
   return {
     async listProjects(caller: Caller, query: { page: number; per_page: number }): Promise<CatalogRead> {
       const index = await readModel.index();
@@ -183,15 +197,11 @@ export function createCatalogService(deps: { readModel: CatalogReadModel; downlo
       caller: Caller,
       params: { projectId: string; channelId: string; versionId: string; buildId: string },
     ): Promise<string> {
-      const { build } = await openBuild(caller, params);
-      downloads.record({
-        projectId: params.projectId,
-        channelId: build.channelId,
-        version: build.version,
-        buildId: build.id,
-      });
-      return build.downloadUrl;
+      return (await downloadBuild(caller, params)).downloadUrl;
     },
+
+    /** The build a download resolves to (uploaded builds are served from storage), counted as `download`. */
+    downloadBuild,
   };
 }
 

@@ -35,6 +35,7 @@ export interface ChannelInfo {
 export interface Checksum {
   sha256: string;
   sha512?: string;
+  sha1?: string;
   md5?: string;
 }
 
@@ -51,6 +52,10 @@ export interface BuildSnapshot {
   signature: string | null;
   status: BuildStatus;
   statusReason: string | null;
+  /** When the verifier last set `status`. */
+  verifiedAt: string | null;
+  /** Set for builds uploaded to the gateway: where the file is in the artifact storage. */
+  storageKey: string | null;
   createdAt: string;
 }
 
@@ -132,12 +137,26 @@ export function channelInfoOf(row: ChannelRow): ChannelInfo {
   };
 }
 
-export function checksumOf(row: Pick<BuildRow, 'sha256' | 'sha512' | 'md5'>): Checksum {
+export function checksumOf(row: Pick<BuildRow, 'sha256' | 'sha512' | 'sha1' | 'md5'>): Checksum {
   return {
     sha256: row.sha256,
     ...(row.sha512 !== null ? { sha512: row.sha512 } : {}),
+    ...(row.sha1 !== null ? { sha1: row.sha1 } : {}),
     ...(row.md5 !== null ? { md5: row.md5 } : {}),
   };
+}
+
+/**
+ * Builds hosted elsewhere are downloaded from their own URL; an uploaded build from the gateway's
+ * download route of the row's own channel (promoted copies share the file but not the path), as a
+ * path relative to the gateway's base URL.
+ */
+export function buildDownloadUrl(
+  row: Pick<BuildRow, 'project_id' | 'channel_id' | 'version' | 'id' | 'download_url' | 'storage_key'>,
+): string {
+  if (row.storage_key === null) return row.download_url;
+  const segments = [row.project_id, row.channel_id, row.version, row.id].map(encodeURIComponent);
+  return `/projects/${segments[0]}/channels/${segments[1]}/versions/${segments[2]}/builds/${segments[3]}/download`;
 }
 
 function buildOf(row: BuildRow): BuildSnapshot {
@@ -149,11 +168,13 @@ function buildOf(row: BuildRow): BuildSnapshot {
     architecture: row.architecture,
     fileName: row.file_name,
     fileSize: Number(row.file_size),
-    downloadUrl: row.download_url,
+    downloadUrl: buildDownloadUrl(row),
     checksum: checksumOf(row),
     signature: row.signature,
     status: row.status,
     statusReason: row.status_reason,
+    verifiedAt: row.verified_at,
+    storageKey: row.storage_key,
     createdAt: row.created_at,
   };
 }

@@ -1,26 +1,43 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
+import { AppError } from '../errors.js';
 import { errorResponses } from '../http/common-schemas.js';
 import type { Catalog } from './catalog.js';
 import {
+  type AdminBuild,
   AdminBuildView,
   AdminVersionView,
   CreateBuildBody,
+  type CreateBuildInput,
   CreateVersionBody,
   PromoteBody,
   UpdateVersionBody,
   YankBody,
 } from './catalog-admin-schemas.js';
 import { BuildParams, ChannelParams, VersionParams } from './catalog-schemas.js';
-import { writeContext as context } from './catalog-writer.js';
+import type { VersionPath } from './catalog-version-admin-service.js';
+import { writeContext as context, type WriteContext } from './catalog-writer.js';
 
 const MANAGE_PROJECTS = { auth: 'key', permission: 'canManageProjects', rateGroup: 'key' } as const;
 const tags = ['admin'];
 const VERSIONS = '/admin/projects/:projectId/channels/:channelId/versions';
 
 /** Versions and builds of the catalog admin API (registered by `catalogAdminRoutes`). */
-export async function catalogVersionAdminRoutes(instance: FastifyInstance, deps: { catalog: Catalog }) {
+/** Multipart uploads on the build route, provided by the artifacts domain. */
+export interface BuildUploads {
+  /** Lets `scope` take multipart bodies (left unread, to be streamed by `upload`). */
+  enable(scope: FastifyInstance): Promise<void>;
+  /** The form as the OpenAPI document shows it. */
+  formSchema: Record<string, unknown>;
+  isUpload(request: FastifyRequest): boolean;
+  upload(context: WriteContext, path: VersionPath, request: FastifyRequest): Promise<AdminBuild>;
+}
+
+export async function catalogVersionAdminRoutes(
+  instance: FastifyInstance,
+  deps: { catalog: Catalog; uploads?: BuildUploads },
+) {
   const { versions, builds } = deps.catalog;
   const app = instance.withTypeProvider<TypeBoxTypeProvider>();
 
@@ -110,23 +127,51 @@ export async function catalogVersionAdminRoutes(instance: FastifyInstance, deps:
         .send(await versions.promoteVersion(context(request), request.params, request.body.to_channel)),
   );
 
-  app.post(
-    `${VERSIONS}/:versionId/builds`,
-    {
-      config: MANAGE_PROJECTS,
-      schema: {
-        tags,
-        summary: 'Add an externally hosted build',
-        description:
-          'The build id defaults to `<platform>-<architecture>`; a duplicate is 409. New builds are `pending` until verified.',
-        params: VersionParams,
-        body: CreateBuildBody,
-        response: { 201: AdminBuildView, ...errorResponses(400, 401, 403, 404, 409, 429) },
+  // In a scope of its own: only this route accepts multipart bodies (elsewhere they stay 415).
+  await app.register(async (scope) => {
+    const { uploads } = deps;
+    if (uploads !== undefined) await uploads.enable(scope);
+    scope.withTypeProvider<TypeBoxTypeProvider>().post(
+      `${VERSIONS}/:versionId/builds`,
+      {
+        config: MANAGE_PROJECTS,
+        schema: {
+          tags,
+          summary: uploads
+            ? 'Add a build: upload it, or point to where it is hosted'
+            : 'Add an externally hosted build',
+          description:
+            'The build id defaults to `<platform>-<architecture>`; a duplicate is 409. New builds are `pending` until verified.' +
+            (uploads
+              ? ' As `multipart/form-data` the file itself is uploaded and stored (413 beyond `MAX_UPLOAD_SIZE`); as JSON the build is hosted elsewhere.'
+              : ''),
+          params: VersionParams,
+          body: uploads
+            ? {
+                content: {
+                  'application/json': { schema: CreateBuildBody },
+                  'multipart/form-data': { schema: uploads.formSchema },
+                },
+              }
+            : CreateBuildBody,
+          response: { 201: AdminBuildView, ...errorResponses(400, 401, 403, 404, 409, 413, 415, 429) },
+        },
       },
-    },
-    async (request, reply) =>
-      reply.code(201).send(await builds.createBuild(context(request), request.params, request.body)),
-  );
+      async (request, reply) => {
+        const path = request.params;
+        if (uploads?.isUpload(request)) {
+          return reply.code(201).send(await uploads.upload(context(request), path, request));
+        }
+        // Per-media-type schemas validate only bodies that came with a media type.
+        if (request.body === undefined || request.body === null) {
+          throw new AppError('INVALID_REQUEST', 'Send the build as JSON or as multipart/form-data');
+        }
+        return reply
+          .code(201)
+          .send(await builds.createBuild(context(request), path, request.body as CreateBuildInput));
+      },
+    );
+  });
 
   app.delete(
     `${VERSIONS}/:versionId/builds/:buildId`,

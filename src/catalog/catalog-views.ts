@@ -16,6 +16,7 @@ import type {
 } from './catalog-schemas.js';
 import {
   type BuildSnapshot,
+  buildDownloadUrl,
   type ChannelInfo,
   checksumOf,
   type DownloadCounts,
@@ -124,6 +125,7 @@ export function buildDetails(build: BuildSnapshot, counts: DownloadCounts): Stat
     created_at: build.createdAt,
     downloads: counts.get(downloadKey(build.channelId, build.version, build.id)) ?? 0,
     status: build.status,
+    verified_at: build.verifiedAt,
   };
 }
 
@@ -161,11 +163,13 @@ export function adminBuild(row: BuildRow): AdminBuild {
     architecture: row.architecture,
     file_name: row.file_name,
     file_size: Number(row.file_size),
-    download_url: row.download_url,
+    download_url: buildDownloadUrl(row),
     checksum: checksumOf(row),
     signature: row.signature,
     status: row.status,
     status_reason: row.status_reason,
+    verified_at: row.verified_at,
+    stored: row.storage_key !== null,
     downloads: Number(row.downloads),
     created_at: row.created_at,
   };

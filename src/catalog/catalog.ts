@@ -10,7 +10,7 @@ import type { EventBus } from '../infra/event-bus.js';
 import { createCatalogAdminService } from './catalog-admin-service.js';
 import { createCatalogBuildAdminService } from './catalog-build-admin-service.js';
 import { createCatalogReadModel } from './catalog-read-model.js';
-import { createCatalogRepo } from './catalog-repo.js';
+import { type BuildKey, createCatalogRepo } from './catalog-repo.js';
 import { createCatalogService } from './catalog-service.js';
 import { createCatalogVersionAdminService } from './catalog-version-admin-service.js';
 import { createCatalogWriter } from './catalog-writer.js';
@@ -26,6 +26,8 @@ export function createCatalog(deps: {
   /** How often download counts are written. */
   flushIntervalMs: number;
   onError: (error: unknown, context: string) => void;
+  /** Told once a build was added (build verification starts there). */
+  onBuildAdded?: (key: BuildKey) => void;
 }) {
   const repo = createCatalogRepo(deps.db);
   const readModel = createCatalogReadModel({
@@ -47,7 +49,9 @@ export function createCatalog(deps: {
     reads: createCatalogService({ readModel, downloads }),
     projects: createCatalogAdminService({ repo, writer }),
     versions: createCatalogVersionAdminService({ writer }),
-    builds: createCatalogBuildAdminService({ writer }),
+    builds: createCatalogBuildAdminService({ writer, onBuildAdded: deps.onBuildAdded }),
+    /** The write frame (access check, transaction, audit, read-model drop) for other domains' catalog writes. */
+    writer,
     /** Seconds for `Cache-Control: max-age` of catalog reads. */
     maxAgeSeconds: Math.floor(deps.cacheTtlMs / 1000),
   };

@@ -118,16 +118,68 @@ export interface BuildsTable {
   download_url: string;
   sha256: string;
   sha512: string | null;
+  /** Hex; Squirrel.Windows identifies packages by it (added by migration 0004). */
+  sha1: string | null;
   md5: string | null;
   signature: string | null;
   status: BuildStatus;
   status_reason: string | null;
+  /** When the verifier last set `status` (null while never verified). */
+  verified_at: string | null;
+  /** Where an uploaded build's file is in the artifact storage; null for builds hosted elsewhere. */
+  storage_key: string | null;
   /** Added in batches by the download counter. */
   downloads: number;
   /** Order in which the version's builds were added (readers see them in this order). */
   position: number;
   created_at: string;
   updated_at: string;
+}
+
+/** One row per project synchronised from GitHub Releases. */
+export interface GithubSyncStateTable {
+  project_id: string;
+  /** `owner/name` the state below belongs to; a different repository starts afresh. */
+  repository: string;
+  /** 0/1: private repositories are downloaded through the API with the token. */
+  is_private: number;
+  last_run_at: string | null;
+  last_status: string | null;
+  last_success_at: string | null;
+  /** GitHub refused for rate limiting: no request for this project before then. */
+  rate_limited_until: string | null;
+  updated_at: string;
+}
+
+/** `ETag` of each GitHub API URL last read for a project, for conditional requests. */
+export interface GithubEtagsTable {
+  project_id: string;
+  url: string;
+  etag: string;
+  /** The page's `rel="next"` link, so an unchanged listing is walked without bodies. */
+  next_url: string | null;
+  updated_at: string;
+}
+
+/** Which GitHub release a synchronised version came from, and what the sync last wrote for it. */
+export interface GithubReleasesTable {
+  project_id: string;
+  channel_id: string;
+  version: string;
+  release_id: string;
+  tag: string;
+  /** Hash of everything the sync derived from the release: unchanged means nothing to write. */
+  fingerprint: string;
+  /** JSON array of the build ids the sync created (others were added by hand and are left alone). */
+  build_ids: string;
+  updated_at: string;
+}
+
+/** At most one instance synchronises a project at a time. */
+export interface GithubSyncLocksTable {
+  project_id: string;
+  holder: string;
+  expires_at: string;
 }
 
 export interface Tables {
@@ -138,4 +190,8 @@ export interface Tables {
   channels: ChannelsTable;
   versions: VersionsTable;
   builds: BuildsTable;
+  github_sync_state: GithubSyncStateTable;
+  github_etags: GithubEtagsTable;
+  github_releases: GithubReleasesTable;
+  github_sync_locks: GithubSyncLocksTable;
 }

@@ -39,6 +39,9 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
         { name: 'versions', description: 'Release catalog: versions of a channel' },
         { name: 'builds', description: 'Release catalog: builds and downloads' },
         { name: 'admin', description: 'Release catalog administration (permission canManageProjects)' },
+        { name: 'github', description: 'GitHub Releases synchronisation: on-demand sync and the webhook' },
+        { name: 'ai', description: 'AI gateway: status, chat, changelog analysis, OpenAI-compatible API' },
+        { name: 'updates', description: 'Update checks, launcher batch check and native updater feeds' },
       ],
     },
     refResolver: {

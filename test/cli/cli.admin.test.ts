@@ -11,7 +11,16 @@ describe('lunarbit CLI: keys and projects against a running gateway', () => {
     const env = { LUNARBIT_URL: url, LUNARBIT_KEY: TEST_ADMIN_KEY };
 
     const created = await runCli(
-      ['--json', 'keys', 'create', 'ci-bot', '--permissions', 'canReadProjects,canCheckUpdates', '--expires-in', '30d'],
+      [
+        '--json',
+        'keys',
+        'create',
+        'ci-bot',
+        '--permissions',
+        'canReadProjects,canCheckUpdates',
+        '--expires-in',
+        '30d',
+      ],
       env,
     );
     assert.equal(created.code, 0, created.stderr);
@@ -31,7 +40,10 @@ describe('lunarbit CLI: keys and projects against a running gateway', () => {
     assert.equal(rotated.code, 0, rotated.stderr);
     assert.notEqual(JSON.parse(rotated.stdout).key, key);
 
-    const project = await runCli(['projects', 'create', 'trackly', '--name', 'Trackly', '--repository', 'LunarBit-dev/Trackly'], env);
+    const project = await runCli(
+      ['projects', 'create', 'trackly', '--name', 'Trackly', '--repository', 'LunarBit-dev/Trackly'],
+      env,
+    );
     assert.equal(project.code, 0, project.stderr);
     const projects = await runCli(['--json', 'projects', 'list'], env);
     assert.deepEqual(
@@ -59,7 +71,10 @@ describe('lunarbit CLI: keys and projects against a running gateway', () => {
     assert.equal(wrongKey.code, 1);
     assert.match(wrongKey.stderr, /401 UNAUTHORIZED/);
 
-    const unreachable = await runCli(['keys', 'list'], { LUNARBIT_URL: 'http://127.0.0.1:1', LUNARBIT_KEY: 'x' });
+    const unreachable = await runCli(['keys', 'list'], {
+      LUNARBIT_URL: 'http://127.0.0.1:1',
+      LUNARBIT_KEY: 'x',
+    });
     assert.equal(unreachable.code, 3);
     assert.match(unreachable.stderr, /Cannot reach the gateway/);
   });

@@ -9,6 +9,9 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
       NODE_ENV: 'test',
       API_KEY_ADMIN: TEST_ADMIN_KEY,
       CORS_ORIGINS: 'https://app.example.com,https://*.lunarbit.dev',
+      // Background verification would change build status (and ETags) while tests look at them;
+      // the artifacts suites turn it on where they test it.
+      VERIFY_BUILDS: 'false',
     }),
     logLevel: 'info',
     ...overrides,

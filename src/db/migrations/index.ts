@@ -3,6 +3,9 @@ import type { DialectName } from '../dialect.js';
 import { auditLogMigration } from './0001-audit-log.js';
 import { apiKeysMigration } from './0002-api-keys.js';
 import { catalogMigration } from './0003-catalog.js';
+import { buildSha1Migration } from './0004-build-sha1.js';
+import { githubSyncMigration } from './0005-github-sync.js';
+import { artifactsMigration } from './0006-artifacts.js';
 
 /**
  * Every migration, in order. Names sort lexically; never rename or edit one that has shipped, add
@@ -13,5 +16,8 @@ export function allMigrations(dialect: DialectName): Record<string, Migration> {
     '0001-audit-log': auditLogMigration(dialect),
     '0002-api-keys': apiKeysMigration(dialect),
     '0003-catalog': catalogMigration(dialect),
+    '0004-build-sha1': buildSha1Migration(),
+    '0005-github-sync': githubSyncMigration(),
+    '0006-artifacts': artifactsMigration(),
   };
 }

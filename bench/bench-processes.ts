@@ -1,0 +1,96 @@
+/**
+ * Processes a benchmark measures: the gateway (compiled, production mode, info logging to a file)
+ * and a bare node:http server returning fixed bytes. Each runs in its own process so that the load
+ * generator in this process competes with them equally.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+
+export const root = path.resolve(import.meta.dirname, '..');
+
+export interface RunningProcess {
+  url: string;
+  pid: number;
+  startupMs: number;
+  stop(): Promise<void>;
+}
+
+function waitForLine(child: ChildProcess, pattern: RegExp, what: string): Promise<RegExpExecArray> {
+  return new Promise((resolve, reject) => {
+    let seen = '';
+    const onData = (chunk: Buffer) => {
+      seen += chunk.toString();
+      const match = pattern.exec(seen);
+      if (match) {
+        child.stdout?.off('data', onData);
+        resolve(match);
+      }
+    };
+    child.stdout?.on('data', onData);
+    child.once('exit', (code) => reject(new Error(`${what} exited (${code}) before starting:\n${seen}`)));
+  });
+}
+
+function stopper(child: ChildProcess) {
+  return () =>
+    new Promise<void>((resolve) => {
+      if (child.exitCode !== null) return resolve();
+      child.once('exit', () => resolve());
+      child.kill('SIGTERM');
+    });
+}
+
+export async function startGateway(options: {
+  dataDir: string;
+  adminKey: string;
+  logFile: string;
+  env?: Record<string, string>;
+}): Promise<RunningProcess> {
+  const log = fs.openSync(options.logFile, 'a');
+  const started = performance.now();
+  const child = spawn(process.execPath, [path.join(root, 'dist', 'main.js')], {
+    cwd: root,
+    env: {
+      PATH: process.env.PATH ?? '',
+      NODE_ENV: 'production',
+      HOST: '127.0.0.1',
+      PORT: '0',
+      LOG_LEVEL: 'info',
+      DATA_DIR: options.dataDir,
+      API_KEY_ADMIN: options.adminKey,
+      ...options.env,
+    },
+    // stdout carries the banner (read below) and then the JSON log lines, which go to the file.
+    stdio: ['ignore', 'pipe', log],
+  });
+  const match = await waitForLine(child, /listening on (http:\/\/\S+)/, 'gateway');
+  const startupMs = performance.now() - started;
+  child.stdout?.on('data', (chunk: Buffer) => fs.appendFileSync(options.logFile, chunk));
+  return { url: match[1]!, pid: child.pid!, startupMs, stop: stopper(child) };
+}
+
+/** A bare node:http server answering every request with the given bytes. */
+export async function startBareServer(body: string, contentType: string): Promise<RunningProcess> {
+  const source = `
+    const http = require('node:http');
+    const body = Buffer.from(${JSON.stringify(body)});
+    const server = http.createServer((req, res) => {
+      res.writeHead(200, { 'content-type': ${JSON.stringify(contentType)}, 'content-length': body.length });
+      res.end(body);
+    });
+    server.keepAliveTimeout = 72000;
+    server.listen(0, '127.0.0.1', () => console.log('listening on http://127.0.0.1:' + server.address().port));
+  `;
+  const started = performance.now();
+  const child = spawn(process.execPath, ['-e', source], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const match = await waitForLine(child, /listening on (http:\/\/\S+)/, 'bare server');
+  return { url: match[1]!, pid: child.pid!, startupMs: performance.now() - started, stop: stopper(child) };
+}
+
+/** Resident set size of a process in MB, from /proc. */
+export function rssMb(pid: number): number {
+  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
+  return Math.round((kb / 1024) * 10) / 10;
+}

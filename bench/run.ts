@@ -1,0 +1,128 @@
+/**
+ * `npm run bench`: the gateway (production mode, info logging to a file) against baselines in the
+ * same run. Prints requests/s, p50/p99 latency and ratios; writes bench/results/<date>.json.
+ * BENCH_DURATION (seconds per measurement, default 10) and BENCH_SCALE_PROJECTS (default 1000).
+ */
+import { execSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { type LoadResult, measureLoad } from './bench-load.js';
+import { root, rssMb, startBareServer, startGateway } from './bench-processes.js';
+import { seedBySql, seedThroughApi } from './bench-seed.js';
+
+const results: Record<string, unknown> = {
+  date: new Date().toISOString(),
+  machine: `${os.cpus().length} cores, ${os.cpus()[0]?.model}`,
+  node: process.version,
+};
+const table: string[][] = [['scenario', 'req/s', 'p50 ms', 'p99 ms', 'ratio / note']];
+const row = (name: string, load: LoadResult, note: string) =>
+  table.push([name, String(load.requestsPerSecond), String(load.p50Ms), String(load.p99Ms), note]);
+const updatePath = (project: string) =>
+  `/projects/${project}/channels/stable/update?current_version=1.0.0&platform=windows&architecture=x64`;
+
+function tempDir(name: string) {
+  return fs.mkdtempSync(path.join(os.tmpdir(), `lunarbit-bench-${name}-`));
+}
+
+async function updateCheckScenarios(logFile: string) {
+  const adminKey = randomBytes(32).toString('hex');
+  const gateway = await startGateway({ dataDir: tempDir('main'), adminKey, logFile });
+  results.startupMs = Math.round(gateway.startupMs);
+  const key = await seedThroughApi(gateway.url, adminKey, 50, 3);
+  results.idleRssMb = rssMb(gateway.pid);
+  const headers = { authorization: `Bearer ${key}` };
+
+  // 1. update check vs a bare node:http server returning the same bytes
+  const body = await (await fetch(`${gateway.url}${updatePath('bench-1')}`, { headers })).text();
+  const bare = await startBareServer(body, 'application/json; charset=utf-8');
+  await measureLoad({ url: `${gateway.url}${updatePath('bench-1')}`, headers, durationSeconds: 2 });
+  const bareLoad = await measureLoad({ url: `${bare.url}/` });
+  const gatewayLoad = await measureLoad({ url: `${gateway.url}${updatePath('bench-1')}`, headers });
+  results.underLoadRssMb = rssMb(gateway.pid);
+  await bare.stop();
+  const ratio = gatewayLoad.requestsPerSecond / bareLoad.requestsPerSecond;
+  results.scenario1 = { bare: bareLoad, gateway: gatewayLoad, ratio };
+  row('1 bare node:http', bareLoad, 'baseline');
+  row('1 GET .../update', gatewayLoad, `${(ratio * 100).toFixed(0)}% of bare (target ≥ 60%)`);
+
+  // 2. launcher batch check with 50 installed projects
+  const batch = JSON.stringify({
+    client: { launcher_version: '2.1.0', os: 'windows', os_version: '10.0.19045', architecture: 'x64' },
+    installed: Array.from({ length: 50 }, (_, i) => ({
+      project_id: `bench-${i + 1}`,
+      version: '1.0.0',
+      channel: 'stable',
+    })),
+  });
+  const batchLoad = await measureLoad({
+    url: `${gateway.url}/update/check`,
+    method: 'POST',
+    headers: { ...headers, 'content-type': 'application/json' },
+    body: batch,
+  });
+  results.scenario2 = batchLoad;
+  row('2 POST /update/check ×50', batchLoad, `${batchLoad.non2xx} non-2xx`);
+  await gateway.stop();
+}
+
+async function catalogScaleScenario(logFile: string, projects: number) {
+  const measureAt = async (count: number) => {
+    const adminKey = randomBytes(32).toString('hex');
+    const dataDir = tempDir(`scale-${count}`);
+    const migrate = await startGateway({ dataDir, adminKey, logFile });
+    await migrate.stop();
+    const seeded = performance.now();
+    seedBySql(path.join(dataDir, 'lunarbit.db'), count, 200);
+    const seedMs = performance.now() - seeded;
+    const gateway = await startGateway({ dataDir, adminKey, logFile });
+    const key = await seedThroughApi(gateway.url, adminKey, 0, 0);
+    const headers = { authorization: `Bearer ${key}` };
+    const requests = Array.from({ length: count }, (_, i) => ({
+      path: updatePath(`bench-${i + 1}`),
+      headers,
+    }));
+    await measureLoad({ url: gateway.url, requests, durationSeconds: 5 }); // builds every snapshot
+    const load = await measureLoad({ url: gateway.url, requests });
+    const rss = rssMb(gateway.pid);
+    await gateway.stop();
+    return { load, rss, seedMs: Math.round(seedMs) };
+  };
+  const small = await measureAt(10);
+  const large = await measureAt(projects);
+  const ratio = large.load.p99Ms / Math.max(small.load.p99Ms, 1);
+  results.scenario5 = { small, large, p99Ratio: ratio };
+  row('5 update, 10 projects', small.load, `RSS ${small.rss} MB`);
+  row(
+    `5 update, ${projects} projects×200×6`,
+    large.load,
+    `p99 ${ratio.toFixed(2)}× of 10 (target ≤ 1.2×), RSS ${large.rss} MB`,
+  );
+}
+
+async function main() {
+  execSync('node scripts/ensure-build.mjs', { cwd: root, stdio: 'inherit' });
+  const logFile = path.join(tempDir('logs'), 'gateway.log');
+  await updateCheckScenarios(logFile);
+  await catalogScaleScenario(logFile, Number(process.env.BENCH_SCALE_PROJECTS ?? 1000));
+  table.push(['4 startup', '-', '-', '-', `${Math.round(Number(results.startupMs))} ms`]);
+  table.push([
+    '4 RSS idle / under load',
+    '-',
+    '-',
+    '-',
+    `${results.idleRssMb} MB / ${results.underLoadRssMb} MB (idle target < 120 MB)`,
+  ]);
+
+  const widths = table[0]!.map((_, i) => Math.max(...table.map((r) => r[i]!.length)));
+  const lines = table.map((r) => `| ${r.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`);
+  lines.splice(1, 0, `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
+  process.stdout.write(`\n${lines.join('\n')}\n\nGateway log: ${logFile}\n`);
+  const out = path.join(root, 'bench', 'results', `${new Date().toISOString().slice(0, 10)}.json`);
+  fs.writeFileSync(out, `${JSON.stringify({ ...results, table }, null, 2)}\n`);
+  process.stdout.write(`Results: ${path.relative(root, out)}\n`);
+}
+
+await main();

@@ -1,0 +1,119 @@
+/**
+ * What the AI routes call: caps the request, routes it through the model router, and attributes
+ * the tokens of every call to the calling key — streams included, also when they end early (the
+ * provider bills what it generated before the client left or the upstream failed).
+ */
+import type { KeyUsageTracker } from '../keys/key-usage.js';
+import type { ModelRouter, RoutedCompletion, RoutedStream } from './model-router.js';
+import {
+  type ChatCompletionChunk,
+  type ChatCompletionRequest,
+  estimatedUsage,
+  type Usage,
+} from './providers/provider.js';
+
+/** Who pays for the tokens; the admin key has no usage record. */
+export interface AiCaller {
+  id: string;
+  isAdmin: boolean;
+}
+
+export interface AiServiceDeps {
+  router: ModelRouter;
+  usage: Pick<KeyUsageTracker, 'recordTokens'>;
+  /** Upper bound on `max_tokens` / `max_completion_tokens` of every request. */
+  maxTokensCap: number;
+}
+
+export interface MeteredStream extends RoutedStream {
+  /** Usage once the stream ended: reported by the provider, else estimated from what was streamed. */
+  usage(): Usage | undefined;
+}
+
+export type AiService = ReturnType<typeof createAiService>;
+
+/**
+ * Bounds the answer length. A request that names no limit gets the cap, so no caller can make a
+ * provider generate (and bill) without bound.
+ */
+export function capMaxTokens(request: ChatCompletionRequest, cap: number): ChatCompletionRequest {
+  const capped = { ...request };
+  if (capped.max_completion_tokens !== undefined) {
+    capped.max_completion_tokens = Math.min(capped.max_completion_tokens, cap);
+  } else {
+    capped.max_tokens = Math.min(capped.max_tokens ?? cap, cap);
+  }
+  return capped;
+}
+
+/** Text of a chunk (content and tool-call arguments), for estimating usage of an unfinished stream. */
+function chunkText(chunk: ChatCompletionChunk): string {
+  let text = '';
+  for (const choice of chunk.choices) {
+    text += choice.delta.content ?? '';
+    for (const call of choice.delta.tool_calls ?? [])
+      text += (call.function?.name ?? '') + (call.function?.arguments ?? '');
+  }
+  return text;
+}
+
+export function createAiService(deps: AiServiceDeps) {
+  const { router } = deps;
+
+  function account(caller: AiCaller, usage: Usage): void {
+    if (caller.isAdmin) return;
+    deps.usage.recordTokens(caller.id, usage.prompt_tokens, usage.completion_tokens);
+  }
+
+  /** Passes chunks through and records usage exactly once, however the stream ends. */
+  async function* metered(
+    caller: AiCaller,
+    request: ChatCompletionRequest,
+    chunks: AsyncIterable<ChatCompletionChunk>,
+    settle: (usage: Usage) => void,
+  ): AsyncGenerator<ChatCompletionChunk> {
+    let reported: Usage | undefined;
+    let text = '';
+    try {
+      for await (const chunk of chunks) {
+        if (chunk.usage) reported = chunk.usage;
+        text += chunkText(chunk);
+        yield chunk;
+      }
+    } finally {
+      const usage = reported ?? estimatedUsage(request, text);
+      settle(usage);
+      account(caller, usage);
+    }
+  }
+
+  return {
+    async complete(
+      caller: AiCaller,
+      request: ChatCompletionRequest,
+      signal: AbortSignal | undefined,
+    ): Promise<RoutedCompletion> {
+      const routed = await router.chatCompletion(capMaxTokens(request, deps.maxTokensCap), { signal });
+      account(caller, routed.completion.usage);
+      return routed;
+    },
+
+    /** Resolves once a provider sent its first chunk; failures before that failed over or throw. */
+    async stream(
+      caller: AiCaller,
+      request: ChatCompletionRequest,
+      signal: AbortSignal | undefined,
+    ): Promise<MeteredStream> {
+      const capped = capMaxTokens({ ...request, stream: true }, deps.maxTokensCap);
+      const routed = await router.streamCompletion(capped, { signal });
+      let final: Usage | undefined;
+      const chunks = metered(caller, capped, routed.chunks, (usage) => {
+        final = usage;
+      });
+      return { ...routed, chunks, usage: () => final };
+    },
+
+    listModels: () => router.listModels(),
+    status: () => router.status(),
+  };
+}

@@ -1,0 +1,51 @@
+/**
+ * The HTTP side of AI calls shared by `/ai/*` and `/v1/*`: an abort signal that fires when the
+ * client goes away (so the upstream request is closed at once and stops generating), the
+ * `X-Gateway-Overhead-Ms` header, and server-sent-event responses.
+ */
+import { Readable } from 'node:stream';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Config } from '../config.js';
+import { AppError, type ErrorEnvelope, errorEnvelope } from '../errors.js';
+import { classifyError, publicBaseUrl } from '../http/error-handler.js';
+
+/**
+ * Aborts when the connection closes before the response was completely sent. The response's
+ * `close` event is used because the request's fires once its body has been read.
+ */
+export function clientGoneSignal(reply: FastifyReply): AbortSignal {
+  const controller = new AbortController();
+  reply.raw.once('close', () => {
+    if (!reply.raw.writableFinished) controller.abort(new Error('the client closed the connection'));
+  });
+  return controller.signal;
+}
+
+/** Time spent in the gateway itself: the request's age minus the time spent waiting for the provider. */
+export function setOverheadHeader(reply: FastifyReply, upstreamMs: number): void {
+  const overhead = Math.max(0, Math.round(reply.elapsedTime - upstreamMs));
+  reply.header('x-gateway-overhead-ms', String(overhead));
+}
+
+/** Sends `frames` as `text/event-stream`; proxies are told not to buffer it. */
+export function sendEventStream(reply: FastifyReply, frames: AsyncIterable<string>): FastifyReply {
+  reply.header('content-type', 'text/event-stream; charset=utf-8').header('x-accel-buffering', 'no');
+  return reply.send(Readable.from(frames, { objectMode: false }));
+}
+
+export function sseFrame(data: unknown, event?: string): string {
+  const payload = typeof data === 'string' ? data : JSON.stringify(data);
+  return `${event === undefined ? '' : `event: ${event}\n`}data: ${payload}\n\n`;
+}
+
+/** The error envelope of a failure that happens after the stream started (no status code left to set). */
+export function streamErrorEnvelope(
+  request: FastifyRequest,
+  config: Pick<Config, 'publicUrl'>,
+  error: unknown,
+): ErrorEnvelope {
+  const { code, message, details } = classifyError(error);
+  if (!(error instanceof AppError)) request.log.error({ err: error }, 'AI stream failed');
+  else request.log.warn({ code, details }, 'AI stream failed after the first chunk');
+  return errorEnvelope(code, message, details, request.id, publicBaseUrl(request, config));
+}

@@ -1,0 +1,149 @@
+/**
+ * The OpenAI wire format (`/v1/chat/completions`, `/v1/models`), so that OpenAI SDKs and tools work
+ * against the gateway with a gateway key: same request fields, same answers, same SSE framing.
+ */
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { errorResponses } from '../http/common-schemas.js';
+import type { AiRoutesDeps } from './ai-routes.js';
+import type { AiService, MeteredStream } from './ai-service.js';
+import {
+  clientGoneSignal,
+  sendEventStream,
+  setOverheadHeader,
+  sseFrame,
+  streamErrorEnvelope,
+} from './event-stream.js';
+import { ChatCompletionResponse, ChatCompletionsBody, ModelListResponse } from './openai-compat-schemas.js';
+import type { ChatCompletionRequest, ChatMessage } from './providers/provider.js';
+
+export type OpenAICompatRoutesDeps = Pick<AiRoutesDeps, 'config'> & {
+  ai: AiService;
+  /** Unix seconds reported as every model's `created`. */
+  startedAt: number;
+};
+
+const tags = ['ai'];
+
+/** Only validated fields travel upstream; `null` means "not set" in the OpenAI API. */
+export function toProviderRequest(body: ChatCompletionsBody): ChatCompletionRequest {
+  const messages = body.messages.map((message) => {
+    const picked: ChatMessage = {
+      role: message.role as ChatMessage['role'],
+      content: message.content ?? null,
+    };
+    if (message.name !== undefined) picked.name = message.name;
+    if (message.tool_calls !== undefined) picked.tool_calls = message.tool_calls;
+    if (message.tool_call_id !== undefined) picked.tool_call_id = message.tool_call_id;
+    return picked;
+  });
+  const request: ChatCompletionRequest = { messages };
+  const { stream: _stream, stream_options: _options, messages: _messages, ...rest } = body;
+  for (const [field, value] of Object.entries(rest)) {
+    if (value !== null && value !== undefined) Object.assign(request, { [field]: value });
+  }
+  return request;
+}
+
+/**
+ * OpenAI SSE framing ending with `[DONE]`. The usage chunk reaches only clients that asked for it.
+ * A mid-stream failure sends an OpenAI error object and closes without `[DONE]`, so that clients
+ * see a failure instead of a complete-looking truncated answer.
+ */
+async function* openAIEvents(
+  routed: MeteredStream,
+  includeUsage: boolean,
+  request: FastifyRequest,
+  deps: OpenAICompatRoutesDeps,
+  signal: AbortSignal,
+): AsyncGenerator<string> {
+  try {
+    for await (const chunk of routed.chunks) {
+      if (includeUsage) {
+        yield sseFrame(chunk);
+        continue;
+      }
+      if (chunk.choices.length === 0) continue;
+      const { usage: _usage, ...rest } = chunk;
+      yield sseFrame(rest);
+    }
+  } catch (error) {
+    if (signal.aborted) return;
+    const { error: envelope } = streamErrorEnvelope(request, deps.config, error);
+    yield sseFrame({
+      error: {
+        message: envelope.message,
+        type: envelope.code === 'UPSTREAM_TIMEOUT' ? 'timeout' : 'server_error',
+        param: null,
+        code: envelope.code,
+        request_id: envelope.request_id,
+        documentation_url: envelope.documentation_url,
+      },
+    });
+    return;
+  }
+  yield 'data: [DONE]\n\n';
+}
+
+export async function openAICompatRoutes(instance: FastifyInstance, deps: OpenAICompatRoutesDeps) {
+  const { ai } = deps;
+  const app = instance.withTypeProvider<TypeBoxTypeProvider>();
+
+  app.post(
+    '/v1/chat/completions',
+    {
+      bodyLimit: deps.config.ai.bodyLimitBytes,
+      config: { auth: 'key', permission: 'canUseAI', rateGroup: 'ai' },
+      schema: {
+        tags,
+        summary: 'OpenAI-compatible chat completion',
+        description:
+          'The OpenAI Chat Completions API in front of every configured provider (Anthropic answers are translated). ' +
+          'Authenticate with a gateway key as the API key. Tools are passed through. `max_tokens` is capped by the ' +
+          'gateway configuration. Fields outside this schema are refused with 400.',
+        body: ChatCompletionsBody,
+        response: {
+          200: ChatCompletionResponse,
+          ...errorResponses(400, 401, 403, 413, 429, 502, 503, 504),
+        },
+      },
+    },
+    async (request, reply) => {
+      const chat = toProviderRequest(request.body);
+      const signal = clientGoneSignal(reply);
+      if (request.body.stream) {
+        const routed = await ai.stream(request.caller!, chat, signal);
+        setOverheadHeader(reply, routed.firstChunkMs);
+        const includeUsage = request.body.stream_options?.include_usage === true;
+        return sendEventStream(reply, openAIEvents(routed, includeUsage, request, deps, signal));
+      }
+      const routed = await ai.complete(request.caller!, chat, signal);
+      setOverheadHeader(reply, routed.upstreamMs);
+      return routed.completion;
+    },
+  );
+
+  app.get(
+    '/v1/models',
+    {
+      // Listing reads memory only and spends no provider tokens: the key's budget, not the AI one.
+      config: { auth: 'key', permission: 'canUseAI', rateGroup: 'key' },
+      schema: {
+        tags,
+        summary: 'OpenAI-compatible model list',
+        description:
+          'Every model and alias a request may name, with the preferred provider serving it as `owned_by`.',
+        response: { 200: ModelListResponse, ...errorResponses(401, 403, 429) },
+      },
+    },
+    async (_request: FastifyRequest, _reply: FastifyReply) => ({
+      object: 'list' as const,
+      data: ai.listModels().map(({ id, provider }) => ({
+        id,
+        object: 'model' as const,
+        created: deps.startedAt,
+        owned_by: provider,
+      })),
+    }),
+  );
+}

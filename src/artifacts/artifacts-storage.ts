@@ -1,0 +1,45 @@
+/**
+ * Where uploaded build files live. The local-disk implementation is the default; an object-store
+ * implementation can replace it behind this interface (chosen once in `app.ts`).
+ *
+ * Writes are two-phase so that a file only becomes visible once it is complete and accepted: the
+ * upload streams into a staged file, the caller checks it (checksums, database row), then commits it
+ * under its key or discards it.
+ */
+import type { Readable } from 'node:stream';
+
+export interface StoredFileInfo {
+  size: number;
+  /** Milliseconds since the epoch. */
+  modifiedAt: number;
+}
+
+export interface StagedArtifact {
+  /** Where the upload streams to; the storage fsyncs it before `commit` resolves. */
+  readonly sink: NodeJS.WritableStream;
+  /** Waits for the written bytes to be durable; call after the sink finished. */
+  flush(): Promise<void>;
+  /** Moves the complete file into place under `key` (atomically: readers see all of it or nothing). */
+  commit(key: string): Promise<void>;
+  /** Removes the staged file; harmless after a commit or a previous discard. */
+  discard(): Promise<void>;
+}
+
+export interface ByteRange {
+  start: number;
+  /** Inclusive. */
+  end: number;
+}
+
+export interface ArtifactStorage {
+  stage(): Promise<StagedArtifact>;
+  /** Undefined when there is no file under `key`. */
+  stat(key: string): Promise<StoredFileInfo | undefined>;
+  /** The file's bytes (or `range` of them); fails with ENOENT when the file is gone. */
+  read(key: string, range?: ByteRange): Readable;
+  delete(key: string): Promise<void>;
+  /** Every stored key with its modification time (for removing files no build refers to). */
+  list(): AsyncIterable<{ key: string; modifiedAt: number }>;
+  /** Drops staged files left behind by a crash, older than `olderThanMs`. */
+  removeStaleStaging(olderThanMs: number): Promise<number>;
+}

@@ -1,0 +1,116 @@
+/**
+ * The artifacts domain as the composition root sees it: storage (local disk), signed download
+ * URLs, uploads on the catalog's build route, and build verification, wired once.
+ */
+import path from 'node:path';
+import multipart from '@fastify/multipart';
+import type { Kysely } from 'kysely';
+import type { Catalog } from '../catalog/catalog.js';
+import { buildNotFound } from '../catalog/catalog-errors.js';
+import type { BuildUploads } from '../catalog/catalog-version-admin-routes.js';
+import { adminBuild } from '../catalog/catalog-views.js';
+import type { WriteContext } from '../catalog/catalog-writer.js';
+import type { Config } from '../config.js';
+import type { Tables } from '../db/tables.js';
+import type { Clock } from '../infra/clock.js';
+import { createFileServer } from './artifacts-files.js';
+import { createLocalArtifactStorage } from './artifacts-local-storage.js';
+import { createArtifactsRepo } from './artifacts-repo.js';
+import { createUrlSigner, resolveSigningSecret } from './artifacts-signed-urls.js';
+import { UploadFormSchema } from './artifacts-upload-form.js';
+import { createUploadService } from './artifacts-upload-service.js';
+import { createUrlChecker } from './artifacts-url-check.js';
+import { createBuildVerifier } from './artifacts-verifier.js';
+
+export interface BuildPath {
+  projectId: string;
+  channelId: string;
+  versionId: string;
+  buildId: string;
+}
+
+export function createArtifacts(deps: {
+  db: Kysely<Tables>;
+  catalog: Catalog;
+  clock: Clock;
+  config: Pick<Config, 'artifacts' | 'dataDir' | 'publicUrl'>;
+  onError: (error: unknown, context: string) => void;
+}) {
+  const { catalog, clock, config } = deps;
+  const settings = config.artifacts;
+  const storage = createLocalArtifactStorage(path.join(config.dataDir, 'artifacts'));
+  const signing = resolveSigningSecret({ signingSecret: settings.signingSecret, dataDir: config.dataDir });
+  const signer = createUrlSigner({ secret: signing.secret, clock, ttlMs: settings.signedUrlTtlMs });
+  const repo = createArtifactsRepo(deps.db);
+  const verifier = createBuildVerifier({
+    repo,
+    storage,
+    urls: createUrlChecker({
+      allowPrivate: settings.verify.allowPrivate,
+      timeoutMs: settings.verify.timeoutMs,
+    }),
+    clock,
+    config: settings.verify,
+    onChanged: (projectIds) => catalog.readModel.changed(projectIds),
+    onError: deps.onError,
+  });
+  const uploads = createUploadService({
+    writer: catalog.writer,
+    storage,
+    maxUploadBytes: settings.maxUploadBytes,
+    onBuildAdded: (key) => verifier.buildAdded(key),
+  });
+
+  const buildUploads: BuildUploads = {
+    enable: async (scope) => {
+      await scope.register(multipart);
+    },
+    formSchema: UploadFormSchema,
+    isUpload: (request) => request.isMultipart(),
+    upload: uploads.upload,
+  };
+
+  return {
+    storage,
+    /** Where the signing secret came from (`generated` is worth a log line). */
+    signingSecretSource: signing.source,
+    files: createFileServer({
+      readModel: catalog.readModel,
+      storage,
+      signer,
+      clock,
+      publicUrl: config.publicUrl,
+    }),
+    uploads,
+    buildUploads,
+    verifier,
+    verification: {
+      /** Verifies one build now (access-checked like every catalog write) and returns it. */
+      async verifyNow(context: WriteContext, path: BuildPath) {
+        const key = await catalog.writer.inProject(context, path.projectId, async (frame) => {
+          const { key } = await frame.version(path.channelId, path.versionId);
+          const builds = await frame.tx.listBuilds(key);
+          if (!builds.some((build) => build.id === path.buildId)) {
+            throw buildNotFound(
+              key.projectId,
+              key.channelId,
+              key.version,
+              path.buildId,
+              builds.map((b) => b.id),
+            );
+          }
+          return { ...key, buildId: path.buildId };
+        });
+        const row = await verifier.verify(key);
+        if (row === undefined)
+          throw buildNotFound(key.projectId, key.channelId, key.version, key.buildId, []);
+        return adminBuild(row);
+      },
+    },
+    start: () => verifier.start(),
+    /** Stops verification; uploads still running finish or fail on their own connection. */
+    stop: () => verifier.stop(),
+  };
+}
+
+export type Artifacts = ReturnType<typeof createArtifacts>;

@@ -1,0 +1,116 @@
+/** Shapes of update answers, built from a resolution. Field names follow the API reference. */
+import type { Candidate } from './update-candidates.js';
+import type { NoUpdateReason, Resolution } from './update-resolver.js';
+import type { LauncherUpdateShape, ProjectUpdateEntryShape, UpdateResponseShape } from './updates-schemas.js';
+
+export function noUpdateMessage(reason: NoUpdateReason, platform: string, architecture: string): string {
+  switch (reason) {
+    case 'latest':
+      return 'You are running the latest version';
+    case 'ahead':
+      return 'You are running a newer version than the latest release of this channel';
+    case 'no-build':
+      return `No release of this channel has a build for ${platform}/${architecture}`;
+    case 'not-offered':
+      return `No release for ${platform}/${architecture} is available to this client yet (staged rollout)`;
+  }
+}
+
+function offerFields(offer: Candidate) {
+  const { version, build } = offer;
+  return {
+    release_notes: version.releaseNotes,
+    download_url: build.downloadUrl,
+    file_name: build.fileName,
+    file_size: build.fileSize,
+    checksum: build.checksum,
+    ...(build.signature !== null ? { signature: build.signature } : {}),
+    published_at: version.publishedAt ?? version.createdAt,
+  };
+}
+
+export function updateResponse(
+  current: string,
+  resolution: Resolution,
+  platform: string,
+  architecture: string,
+): UpdateResponseShape {
+  if (!resolution.updateAvailable) {
+    return {
+      update_available: false,
+      current_version: current,
+      latest_version: resolution.latest?.version.version ?? null,
+      message: noUpdateMessage(resolution.reason, platform, architecture),
+    };
+  }
+  const { offer } = resolution;
+  return {
+    update_available: true,
+    current_version: current,
+    latest_version: offer.version.version,
+    breaking_changes: resolution.breakingChanges,
+    ...offerFields(offer),
+    mandatory: resolution.mandatory,
+    rollout: { percentage: offer.version.rolloutPercentage },
+    ...(resolution.rollback ? { rollback: true } : {}),
+  };
+}
+
+export function launcherUpdate(
+  current: string,
+  resolution: Resolution,
+  platform: string,
+  architecture: string,
+): LauncherUpdateShape {
+  if (!resolution.updateAvailable) {
+    return {
+      available: false,
+      current,
+      latest: resolution.latest?.version.version ?? current,
+      message: noUpdateMessage(resolution.reason, platform, architecture),
+    };
+  }
+  const { offer } = resolution;
+  return {
+    available: true,
+    current,
+    latest: offer.version.version,
+    breaking_changes: resolution.breakingChanges,
+    mandatory: resolution.mandatory,
+    ...(resolution.rollback ? { rollback: true } : {}),
+    download_url: offer.build.downloadUrl,
+    file_size: offer.build.fileSize,
+    checksum: offer.build.checksum,
+  };
+}
+
+export function projectUpdateEntry(
+  projectId: string,
+  current: string,
+  resolution: Resolution,
+  platform: string,
+  architecture: string,
+): ProjectUpdateEntryShape {
+  if (!resolution.updateAvailable) {
+    return {
+      project_id: projectId,
+      update_available: false,
+      current_version: current,
+      latest_version: resolution.latest?.version.version ?? null,
+      message: noUpdateMessage(resolution.reason, platform, architecture),
+    };
+  }
+  const { offer } = resolution;
+  return {
+    project_id: projectId,
+    update_available: true,
+    current_version: current,
+    latest_version: offer.version.version,
+    breaking_changes: resolution.breakingChanges,
+    mandatory: resolution.mandatory,
+    ...(resolution.rollback ? { rollback: true } : {}),
+    download_url: offer.build.downloadUrl,
+    file_size: offer.build.fileSize,
+    checksum: offer.build.checksum,
+  };
+}

@@ -1,0 +1,177 @@
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import net from 'node:net';
+import { describe, it } from 'node:test';
+import { addBuild } from '../catalog/catalog-fixtures.js';
+import { assertErrorEnvelope } from '../helpers/assertions.js';
+import { buildTestApp } from '../helpers/build-test-app.js';
+import { adminAuth } from '../helpers/keys.js';
+import { databaseBackends } from '../helpers/services.js';
+import { testConfig } from '../helpers/test-config.js';
+import {
+  buildRows,
+  digest,
+  eventually,
+  multipart,
+  storedFiles,
+  trackly,
+  UPLOAD_URL,
+  upload,
+} from './artifacts-fixtures.js';
+
+const content = randomBytes(4096);
+
+for (const { backend, skip } of await databaseBackends()) {
+  describe(`build upload errors [${backend}]`, { skip }, () => {
+    it('a wrong expected checksum leaves no file and no build row', async (t) => {
+      const { app, namespace } = await buildTestApp(t, { backend });
+      await trackly(app);
+      const response = await upload(
+        app,
+        { platform: 'windows', architecture: 'x64', sha256: 'ab'.repeat(32) },
+        content,
+        400,
+      );
+      const error = assertErrorEnvelope(response, 400, 'INVALID_REQUEST');
+      assert.deepEqual(error.details, {
+        field: 'sha256',
+        expected: 'ab'.repeat(32),
+        actual: digest('sha256', content),
+      });
+      assert.equal(response.headers.connection, 'close');
+      assert.deepEqual(storedFiles(namespace.dataDir), []);
+      assert.deepEqual(await buildRows(app), []);
+    });
+
+    it('an upload aborted halfway leaves no file and no build row', async (t) => {
+      const { app, namespace } = await buildTestApp(t, { backend });
+      await trackly(app);
+      await app.listen({ port: 0, host: '127.0.0.1' });
+      const { port } = app.server.address() as net.AddressInfo;
+      const big = randomBytes(4 * 1024 * 1024);
+      const { payload, headers } = multipart({ platform: 'linux', architecture: 'x64' }, big);
+      const socket = net.connect(port, '127.0.0.1');
+      await new Promise((resolve) => socket.once('connect', resolve));
+      socket.write(
+        `POST ${UPLOAD_URL} HTTP/1.1\r\nHost: localhost\r\nAuthorization: ${headers.authorization}\r\n` +
+          `Content-Type: ${headers['content-type']}\r\nContent-Length: ${payload.length}\r\n\r\n`,
+      );
+      socket.write(payload.subarray(0, payload.length / 2));
+      // The server is writing the file: some of it is on disk (in staging) before the client goes away.
+      await eventually(() => storedFiles(namespace.dataDir).length === 1);
+      socket.destroy();
+      await eventually(async () => {
+        await app.gateway.artifacts.uploads.idle();
+        return storedFiles(namespace.dataDir).length === 0;
+      });
+      assert.deepEqual(await buildRows(app), []);
+    });
+
+    it('a file beyond MAX_UPLOAD_SIZE is 413, whether it declares its length or not', async (t) => {
+      const config = testConfig();
+      const { app, namespace } = await buildTestApp(t, {
+        backend,
+        config: { artifacts: { ...config.artifacts, maxUploadBytes: 1024 } },
+      });
+      await trackly(app);
+      const streamed = await upload(app, { platform: 'windows', architecture: 'x64' }, content, 413);
+      assertErrorEnvelope(streamed, 413, 'PAYLOAD_TOO_LARGE');
+      const huge = multipart({ platform: 'windows', architecture: 'x64' }, randomBytes(512 * 1024));
+      const declared = await app.inject({ method: 'POST', url: UPLOAD_URL, ...huge });
+      assertErrorEnvelope(declared, 413, 'PAYLOAD_TOO_LARGE');
+      assert.equal(declared.json().error.details.max_upload_size, 1024);
+      await upload(app, { platform: 'windows', architecture: 'x64' }, content.subarray(0, 1024), 201);
+      assert.equal(storedFiles(namespace.dataDir).length, 1, 'only the upload within the limit is stored');
+    });
+
+    it('a taken build id is 409 before the file is read, for uploads and JSON builds alike', async (t) => {
+      const { app, namespace } = await buildTestApp(t, { backend });
+      await trackly(app);
+      await addBuild(app, 'trackly', 'stable', '1.0.0', { platform: 'windows', architecture: 'x64' });
+      assertErrorEnvelope(
+        await upload(app, { platform: 'windows', architecture: 'x64' }, content, 409),
+        409,
+        'CONFLICT',
+      );
+      await upload(app, { platform: 'linux', architecture: 'x64' }, content);
+      assertErrorEnvelope(
+        await upload(app, { platform: 'linux', architecture: 'x64' }, content, 409),
+        409,
+        'CONFLICT',
+      );
+      const json = await app.inject({
+        method: 'POST',
+        url: UPLOAD_URL,
+        headers: adminAuth,
+        payload: {
+          platform: 'linux',
+          architecture: 'x64',
+          file_name: 'x',
+          file_size: 1,
+          download_url: 'https://cdn.example.com/x',
+          checksum: { sha256: 'a'.repeat(64) },
+        },
+      });
+      assertErrorEnvelope(json, 409, 'CONFLICT');
+      assert.equal(storedFiles(namespace.dataDir).length, 1);
+      assert.equal((await buildRows(app)).length, 2);
+    });
+
+    it('malformed forms are 400 with the fields named; unknown versions 404', async (t) => {
+      const { app, namespace } = await buildTestApp(t, { backend });
+      await trackly(app);
+      const bad = assertErrorEnvelope(
+        await upload(
+          app,
+          { platform: 'beos', architecture: 'x64', colour: 'blue', sha256: 'nope' },
+          content,
+          400,
+        ),
+        400,
+        'INVALID_REQUEST',
+      );
+      const fields = (bad.details as { fields: { field: string }[] }).fields.map((f) => f.field).sort();
+      assert.deepEqual(fields, ['colour', 'platform', 'sha256']);
+      const fileFirst = Buffer.from(
+        '--b\r\nContent-Disposition: form-data; name="file"; filename="a.exe"\r\n\r\nabc\r\n' +
+          '--b\r\nContent-Disposition: form-data; name="platform"\r\n\r\nlinux\r\n--b--\r\n',
+      );
+      const misplaced = await app.inject({
+        method: 'POST',
+        url: UPLOAD_URL,
+        headers: { ...adminAuth, 'content-type': 'multipart/form-data; boundary=b' },
+        payload: fileFirst,
+      });
+      assertErrorEnvelope(misplaced, 400, 'INVALID_REQUEST');
+      const noFile = await app.inject({
+        method: 'POST',
+        url: UPLOAD_URL,
+        headers: { ...adminAuth, 'content-type': 'multipart/form-data; boundary=b' },
+        payload: Buffer.from(
+          '--b\r\nContent-Disposition: form-data; name="platform"\r\n\r\nlinux\r\n--b--\r\n',
+        ),
+      });
+      assert.match(String(assertErrorEnvelope(noFile, 400, 'INVALID_REQUEST').message), /file/);
+      const missing = await app.inject({
+        method: 'POST',
+        url: UPLOAD_URL.replace('1.0.0', '9.9.9'),
+        ...multipart({ platform: 'linux', architecture: 'x64' }, content),
+      });
+      assertErrorEnvelope(missing, 404, 'VERSION_NOT_FOUND');
+      const empty = await app.inject({ method: 'POST', url: UPLOAD_URL, headers: adminAuth });
+      assertErrorEnvelope(empty, 400, 'INVALID_REQUEST');
+      assert.deepEqual(storedFiles(namespace.dataDir), []);
+      assert.deepEqual(await buildRows(app), []);
+    });
+
+    it('other routes still refuse multipart bodies with 415', async (t) => {
+      const { app } = await buildTestApp(t, { backend });
+      const response = await app.inject({
+        method: 'POST',
+        url: '/admin/projects',
+        ...multipart({ id: 'x' }, content),
+      });
+      assertErrorEnvelope(response, 415, 'UNSUPPORTED_MEDIA_TYPE');
+    });
+  });
+}

@@ -1,0 +1,22 @@
+/**
+ * A gateway in a process of its own, so that a test can measure the server's resident memory
+ * apart from the client's: `node --import tsx upload-gateway.fixture.ts <dataDir>` prints the port.
+ */
+import path from 'node:path';
+import { buildApp } from '../../src/app.js';
+import { testConfig } from '../helpers/test-config.js';
+
+const dataDir = process.argv[2] as string;
+const app = await buildApp(
+  testConfig({
+    dataDir,
+    database: { kind: 'sqlite', file: path.join(dataDir, 'lunarbit.db') },
+    logLevel: 'warn',
+  }),
+);
+await app.listen({ port: 0, host: '127.0.0.1' });
+const address = app.server.address();
+process.stdout.write(`${JSON.stringify({ port: typeof address === 'object' ? address?.port : 0 })}\n`);
+process.on('SIGTERM', () => {
+  app.close().finally(() => process.exit(0));
+});
