@@ -12,7 +12,8 @@ import { registerReleaseCommands } from './release-commands.js';
 
 export function buildProgram(env: Record<string, string | undefined> = process.env): Command {
   const program = new Command('lunarbit')
-    .version(VERSION)
+    // `--version` belongs to `release` commands (the release version), so the CLI's own is -V.
+    .version(VERSION, '-V, --cli-version')
     .description('Command line for the LunarBit API Gateway (LUNARBIT_URL, LUNARBIT_KEY)')
     .option('--json', 'print JSON instead of tables')
     .option('--url <url>', 'gateway URL (default: LUNARBIT_URL or http://127.0.0.1:3000)')
