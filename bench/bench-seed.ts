@@ -20,7 +20,10 @@ const hex = (text: string, bytes = 32) =>
 async function call(url: string, adminKey: string, method: string, path: string, body?: unknown) {
   const response = await fetch(`${url}${path}`, {
     method,
-    headers: { authorization: `Bearer ${adminKey}`, 'content-type': 'application/json' },
+    headers: {
+      authorization: `Bearer ${adminKey}`,
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+    },
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   });
   if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${await response.text()}`);

@@ -46,7 +46,11 @@ async function updateCheckScenarios(logFile: string) {
   const ratio = gatewayLoad.requestsPerSecond / bareLoad.requestsPerSecond;
   results.scenario1 = { bare: bareLoad, gateway: gatewayLoad, ratio };
   row('1 bare node:http', bareLoad, 'baseline');
-  row('1 GET .../update', gatewayLoad, `${(ratio * 100).toFixed(0)}% of bare (target ≥ 60%)`);
+  row(
+    '1 GET .../update',
+    gatewayLoad,
+    `${(ratio * 100).toFixed(0)}% of bare (target ≥ 60%), ${gatewayLoad.non2xx} non-2xx`,
+  );
 
   // 2. launcher batch check with 50 installed projects
   const batch = JSON.stringify({
