@@ -1,5 +1,10 @@
 import ajvFormats from 'ajv-formats';
-import Fastify, { type FastifyInstance, LogController, type RouteOptions } from 'fastify';
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  LogController,
+  type RouteOptions,
+} from 'fastify';
 import type { DestinationStream } from 'pino';
 import { type AiGateway, createAiGateway } from './ai/ai-gateway.js';
 import { aiRoutes } from './ai/ai-routes.js';
@@ -20,8 +25,10 @@ import { githubSyncRoutes } from './github/github-sync-routes.js';
 import { githubWebhookRoutes } from './github/github-webhook-routes.js';
 import { healthRoutes } from './health/health-routes.js';
 import { stripApiPrefix } from './http/api-prefix.js';
+import { clientIpResolver } from './http/client-ip.js';
 import { registerCors } from './http/cors.js';
 import { registerErrorHandling } from './http/error-handler.js';
+import { createFastLane, type FastLaneSlot, fastLaneServerFactory } from './http/fast-lane.js';
 import { registerOpenApi } from './http/openapi.js';
 import { registerRequestGuard } from './http/request-guard.js';
 import { requestIdOf } from './http/request-id.js';
@@ -34,7 +41,7 @@ import {
 } from './http/route-contract.js';
 import { registerSecurityHeaders } from './http/security-headers.js';
 import { type Clock, systemClock } from './infra/clock.js';
-import { loggerOptions } from './infra/logger.js';
+import { createAccessLogger, logDestination, loggerOptions } from './infra/logger.js';
 import { createSharedState, type SharedState } from './infra/shared-state.js';
 import { createThrottledErrorLog } from './infra/throttled-log.js';
 import { createKeyUsageTracker, type KeyUsageTracker, registerKeyUsageHook } from './keys/key-usage.js';
@@ -48,7 +55,9 @@ import { createMemoryRateLimitStore } from './rate-limit/rate-limit-memory-store
 import { createRedisRateLimitStore } from './rate-limit/rate-limit-redis-store.js';
 import { createResilientRateLimitStore } from './rate-limit/rate-limit-resilient-store.js';
 import type { RateLimitStore } from './rate-limit/rate-limit-store.js';
+import { updateCheckFastRoute } from './updates/update-fast-route.js';
 import { updatesPlugin } from './updates/updates.js';
+import { createUpdatesService, type UpdatesService } from './updates/updates-service.js';
 
 export interface AppOverrides {
   clock?: Clock;
@@ -57,6 +66,8 @@ export interface AppOverrides {
   database?: DatabaseOptions;
   /** Extra routes registered with the gateway's plugins in place (embedding, tests). They must declare their contract too. */
   extraRoutes?: (app: FastifyInstance) => Promise<void>;
+  /** Answer warm update checks before Fastify (`http/fast-lane.ts`); default true. */
+  fastLane?: boolean;
 }
 
 /** What the composition root built, for shutdown and for tests that need to reach inside. */
@@ -70,6 +81,8 @@ export interface Gateway {
   usage: KeyUsageTracker;
   keys: KeysService;
   catalog: Catalog;
+  /** Update checks and feeds over the catalog's read model. */
+  updates: UpdatesService;
   /** Uploaded builds, signed downloads and build verification. */
   artifacts: Artifacts;
   /** GitHub Releases sync: service, schedule, webhook runs, private-asset downloads. */
@@ -89,13 +102,18 @@ declare module 'fastify' {
   }
 }
 
-function createFastify(config: Config, overrides: AppOverrides): FastifyInstance {
+function createFastify(
+  config: Config,
+  stream: DestinationStream | undefined,
+  laneSlot: FastLaneSlot,
+): FastifyInstance {
   const logger = loggerOptions(config);
   return Fastify({
-    logger: overrides.logStream ? { ...logger, transport: undefined, stream: overrides.logStream } : logger,
+    logger: stream ? { ...logger, transport: undefined, stream } : logger,
     // One line per request comes from our own onResponse hook (request-logging.ts).
     logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'requestId' }),
     genReqId: requestIdOf,
+    serverFactory: fastLaneServerFactory(laneSlot),
     rewriteUrl: (request) => stripApiPrefix(request.url ?? '/'),
     // Fastify accepts a hop count at runtime though its types omit it.
     trustProxy: config.trustProxy as boolean | string[],
@@ -132,7 +150,10 @@ function createRateLimitStore(
 /** The composition root: builds every dependency once and registers every domain's routes. */
 export async function buildApp(config: Config, overrides: AppOverrides = {}): Promise<FastifyInstance> {
   const clock = overrides.clock ?? systemClock;
-  const app = createFastify(config, overrides);
+  const laneSlot: FastLaneSlot = { lane: undefined };
+  const logStream = overrides.logStream ?? logDestination(config);
+  const app = createFastify(config, logStream, laneSlot);
+  const accessLog = logStream ? createAccessLogger(config, logStream) : app.log;
   const logFailure = createThrottledErrorLog(app.log, clock);
   const metrics = createMetrics();
 
@@ -197,6 +218,10 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
 
   const rateLimits = createRateLimitStore(shared, clock, config.rateLimits.redisTimeoutMs, logFailure);
   const ai = createAiGateway({ config: config.ai, usage, clock, metrics });
+  const updates = createUpdatesService({
+    readModel: catalog.readModel,
+    launcherProjectId: config.launcherProjectId,
+  });
 
   let shuttingDown = false;
   const routes: InventoryEntry[] = [];
@@ -210,6 +235,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     usage,
     keys,
     catalog,
+    updates,
     artifacts,
     github,
     ai,
@@ -252,12 +278,27 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   });
 
   try {
-    await registerEverything(app, gateway, overrides);
+    await registerEverything(app, gateway, overrides, accessLog);
   } catch (error) {
     await ai.close();
     await shared.close();
     await database.close();
     throw error;
+  }
+  if (overrides.fastLane !== false) {
+    laneSlot.lane = createFastLane({
+      verifier,
+      store: rateLimits,
+      limits: config.rateLimits,
+      clock,
+      metrics,
+      usage,
+      log: app.log,
+      accessLog,
+      clientIp: clientIpResolver(config.trustProxy),
+      isShuttingDown: () => shuttingDown,
+      routes: [updateCheckFastRoute(updates)],
+    });
   }
   await shared.bus.ready();
   usage.start();
@@ -272,10 +313,11 @@ async function registerEverything(
   app: FastifyInstance,
   gateway: Gateway,
   overrides: AppOverrides,
+  accessLog: FastifyBaseLogger,
 ): Promise<void> {
   const { config, database, shared, clock } = gateway;
   registerSecurityHeaders(app);
-  registerRequestLogging(app);
+  registerRequestLogging(app, accessLog);
   registerErrorHandling(app, config);
   await registerCors(app, config.corsOrigins);
   registerRequestGuard(app, {
@@ -312,10 +354,7 @@ async function registerEverything(
     uploads: gateway.artifacts.buildUploads,
   });
   await app.register(artifactsRoutes, { artifacts: gateway.artifacts });
-  await app.register(updatesPlugin, {
-    readModel: gateway.catalog.readModel,
-    launcherProjectId: config.launcherProjectId,
-  });
+  await app.register(updatesPlugin, { updates: gateway.updates });
   await app.register(githubSyncRoutes, { github: gateway.github });
   await app.register(githubWebhookRoutes, { github: gateway.github });
   await app.register(auditRoutes, { audit: gateway.audit });

@@ -52,6 +52,8 @@ export interface Config {
   cacheTtlMs: number;
   logLevel: LogLevel;
   logFormat: LogFormat;
+  /** Log lines go to this file (appended) instead of standard output. */
+  logFile: string | undefined;
   dataDir: string;
   database: { kind: 'sqlite'; file: string } | { kind: 'postgres'; url: string; poolSize: number };
   redisUrl: string | undefined;
@@ -440,6 +442,7 @@ export function loadConfig(env: Env = process.env): Config {
     cacheTtlMs: reader.int('CACHE_TTL', 300_000, 0, 86_400_000),
     logLevel: reader.oneOf('LOG_LEVEL', LOG_LEVELS, 'info'),
     logFormat: reader.oneOf<LogFormat>('LOG_FORMAT', ['json', 'pretty'], 'json'),
+    logFile: reader.raw('LOG_FILE'),
     dataDir,
     database: parseDatabase(reader, dataDir),
     redisUrl: reader.url('REDIS_URL', undefined, ['redis:', 'rediss:']),

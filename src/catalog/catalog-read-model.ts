@@ -83,6 +83,11 @@ function createLoadingMap<V>(clock: Clock, ttlMs: number, load: (key: string) =>
       inflight.set(key, promise);
       return promise;
     },
+    /** The value when it is loaded and fresh, without loading anything. */
+    peek(key: string): V | undefined {
+      const entry = entries.get(key);
+      return entry !== undefined && clock.now() - entry.loadedAt < ttlMs ? entry.value : undefined;
+    },
     drop(key: string): void {
       generations.set(key, (generations.get(key) ?? 0) + 1);
       entries.delete(key);
@@ -171,6 +176,14 @@ export function createCatalogReadModel(deps: {
     async snapshot(projectId: string): Promise<ProjectSnapshot | undefined> {
       if (!(await index.get(INDEX)).byId.has(projectId)) return undefined;
       return snapshots.get(projectId);
+    },
+
+    /**
+     * The snapshot when it is already in memory and fresh; undefined when it is not (or when there is
+     * no such project): then `snapshot` has the answer.
+     */
+    warmSnapshot(projectId: string): ProjectSnapshot | undefined {
+      return index.peek(INDEX)?.byId.has(projectId) ? snapshots.peek(projectId) : undefined;
     },
 
     async readState(projectId: string): Promise<ProjectReadState | undefined> {

@@ -8,6 +8,11 @@ export interface AppliedLimit {
   decision: RateLimitDecision;
 }
 
+/** Where headers go when there is no Fastify reply (the fast lane). */
+export interface HeaderSink {
+  header(name: string, value: string | number): unknown;
+}
+
 /** The limit closest to running out: fewest remaining, then the latest reset. */
 export function mostRestrictive(applied: readonly AppliedLimit[]): AppliedLimit | undefined {
   let worst: AppliedLimit | undefined;
@@ -32,7 +37,7 @@ const seconds = (ms: number) => Math.max(0, Math.ceil(ms / 1000));
  * restrictive one's remaining quota and seconds until reset.
  */
 export function setRateLimitHeaders(
-  reply: FastifyReply,
+  reply: Pick<FastifyReply, 'header'> | HeaderSink,
   applied: readonly AppliedLimit[],
   nowMs: number,
 ): void {

@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -11,11 +11,12 @@ declare module 'fastify' {
  * One structured line per request. Only the route pattern, never the query string (which may carry
  * client ids), and the caller's key name, never the key.
  */
-export function registerRequestLogging(app: FastifyInstance): void {
+export function registerRequestLogging(app: FastifyInstance, accessLog: FastifyBaseLogger): void {
   app.decorateRequest('callerName', undefined);
   app.addHook('onResponse', (request, reply, done) => {
-    request.log.info(
+    accessLog.info(
       {
+        requestId: request.id,
         method: request.method,
         route: request.routeOptions.url ?? 'unmatched',
         status: reply.statusCode,

@@ -61,6 +61,7 @@ export function createKeyVerifier(deps: {
 }) {
   const { repo, bus, clock, config } = deps;
   const adminDigest = sha256(config.adminKey);
+  const adminIsKeyShaped = isWellFormedApiKey(config.adminKey);
   const cache = new LRUCache<string, CacheEntry>({ max: config.maxCachedKeys ?? 50_000 });
   const inflight = new Map<string, Promise<CacheEntry>>();
   let generation = 0;
@@ -111,19 +112,40 @@ export function createKeyVerifier(deps: {
     return caller;
   }
 
+  /** The answer when memory has it (admin key, malformed key, cached entry); else the hash to look up. */
+  function verifyFromMemory(
+    presented: string,
+  ): { known: true; caller: Caller | undefined } | { known: false; hash: string } {
+    const wellFormed = isWellFormedApiKey(presented);
+    // Compare digests so the comparison takes the same time whatever the presented length. A
+    // well-formed key cannot equal an admin key that is not shaped like one: no digest needed.
+    if ((!wellFormed || adminIsKeyShaped) && timingSafeEqual(sha256(presented), adminDigest)) {
+      return { known: true, caller: ADMIN_CALLER };
+    }
+    if (!wellFormed) return { known: true, caller: undefined };
+    const hash = hashApiKey(presented);
+    const now = clock.now();
+    const cached = cache.get(hash);
+    const hit = cached !== undefined && cached.cachedUntil > now;
+    deps.onCacheLookup?.(hit);
+    return hit ? { known: true, caller: usable(cached, now) } : { known: false, hash };
+  }
+
   return {
     /** The caller behind a presented credential, or undefined for anything not currently valid. */
     async verify(presented: string): Promise<Caller | undefined> {
-      // Compare digests so the comparison takes the same time whatever the presented length.
-      if (timingSafeEqual(sha256(presented), adminDigest)) return ADMIN_CALLER;
-      if (!isWellFormedApiKey(presented)) return undefined;
-      const hash = hashApiKey(presented);
-      const now = clock.now();
-      const cached = cache.get(hash);
-      const hit = cached !== undefined && cached.cachedUntil > now;
-      deps.onCacheLookup?.(hit);
-      const entry = hit ? cached : await lookup(hash);
-      return usable(entry, clock.now());
+      const answer = verifyFromMemory(presented);
+      if (answer.known) return answer.caller;
+      return usable(await lookup(answer.hash), clock.now());
+    },
+
+    /**
+     * `verify` without the database: the caller when the credential is the admin key or a cached valid
+     * key; undefined otherwise (invalid, or not in memory: then `verify` has the answer).
+     */
+    verifyFromMemory(presented: string): Caller | undefined {
+      const answer = verifyFromMemory(presented);
+      return answer.known ? answer.caller : undefined;
     },
 
     /** Drops cached entries here and on every other instance. */

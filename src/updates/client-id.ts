@@ -1,3 +1,4 @@
+import type { IncomingHttpHeaders } from 'node:http';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '../errors.js';
 import { MAX_CLIENT_ID_LENGTH } from './rollout-bucket.js';
@@ -8,9 +9,13 @@ import type { MemoisedAnswer } from './updates-service.js';
  * cannot send headers) or the `X-Client-Id` header.
  */
 export function clientIdOf(request: FastifyRequest): string | undefined {
-  const fromQuery = (request.query as { client_id?: unknown } | undefined)?.client_id;
+  return clientIdFrom((request.query as { client_id?: unknown } | undefined)?.client_id, request.headers);
+}
+
+/** `clientIdOf` over the parts it reads: the query's `client_id` wins over the header. */
+export function clientIdFrom(fromQuery: unknown, headers: IncomingHttpHeaders): string | undefined {
   if (typeof fromQuery === 'string' && fromQuery !== '') return fromQuery;
-  const header = request.headers['x-client-id'];
+  const header = headers['x-client-id'];
   const value = (Array.isArray(header) ? header[0] : header)?.trim();
   if (value === undefined || value === '') return undefined;
   if (value.length > MAX_CLIENT_ID_LENGTH) {
@@ -20,6 +25,12 @@ export function clientIdOf(request: FastifyRequest): string | undefined {
   }
   return value;
 }
+
+/** The headers of a memoised JSON answer (the fast lane sends the same). */
+export const MEMOISED_JSON_HEADERS: Readonly<Record<string, string>> = {
+  'cache-control': 'private, no-cache',
+  'content-type': 'application/json; charset=utf-8',
+};
 
 /**
  * Sends a JSON answer serialised once per memo entry (through the route's response schema, which
@@ -31,8 +42,5 @@ export function sendMemoisedJson(reply: FastifyReply, answer: MemoisedAnswer): F
     body = String(reply.serialize(answer.produce()));
     answer.memo.set(answer.key, body);
   }
-  return reply
-    .header('cache-control', 'private, no-cache')
-    .type('application/json; charset=utf-8')
-    .send(body);
+  return reply.headers(MEMOISED_JSON_HEADERS).send(body);
 }

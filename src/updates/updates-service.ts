@@ -111,6 +111,22 @@ export function createUpdatesService(deps: { readModel: CatalogReadModel; launch
     return resolved;
   }
 
+  function updateAnswer(
+    index: ChannelIndex,
+    query: UpdateQueryShape,
+    clientId: string | undefined,
+  ): MemoisedAnswer {
+    const chosen = check(index, query.platform, query.architecture, clientId);
+    return {
+      memo: chosen.target.responses,
+      key: `json|${query.current_version}|${chosen.offerIndex}`,
+      produce: () => {
+        const { current, resolution } = resolve(chosen, query.current_version);
+        return updateResponse(current, resolution, query.platform, query.architecture);
+      },
+    };
+  }
+
   return {
     launcherProjectId: deps.launcherProjectId,
     visibleChannel,
@@ -145,15 +161,24 @@ export function createUpdatesService(deps: { readModel: CatalogReadModel; launch
       clientId: string | undefined,
     ): Promise<MemoisedAnswer> {
       const index = await visibleChannel(caller, params.projectId, params.channelId);
-      const chosen = check(index, query.platform, query.architecture, clientId);
-      return {
-        memo: chosen.target.responses,
-        key: `json|${query.current_version}|${chosen.offerIndex}`,
-        produce: () => {
-          const { current, resolution } = resolve(chosen, query.current_version);
-          return updateResponse(current, resolution, query.platform, query.architecture);
-        },
-      };
+      return updateAnswer(index, query, clientId);
+    },
+
+    /**
+     * `updateCheck` from memory alone, for the fast lane: the answer when the project's snapshot is
+     * warm and the caller sees the channel; undefined whenever `updateCheck` could answer otherwise
+     * (cold snapshot, unknown or hidden project or channel), so that it does.
+     */
+    warmUpdateCheck(
+      caller: Caller,
+      params: { projectId: string; channelId: string },
+      query: UpdateQueryShape,
+      clientId: string | undefined,
+    ): MemoisedAnswer | undefined {
+      if (!canSeeProject(caller, params.projectId)) return undefined;
+      const snapshot = readModel.warmSnapshot(params.projectId);
+      const index = snapshot && channelIndex(snapshot, params.channelId);
+      return index ? updateAnswer(index, query, clientId) : undefined;
     },
   };
 }

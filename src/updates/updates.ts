@@ -1,18 +1,14 @@
 /**
- * The update service as the composition root registers it: one service over the catalog's read
- * model, the JSON checks and the native feeds.
+ * The update routes as the composition root registers them: the JSON checks and the native feeds,
+ * over one update service (which the fast lane shares).
  */
 import type { FastifyInstance } from 'fastify';
-import type { CatalogReadModel } from '../catalog/catalog-read-model.js';
 import { feedRoutes } from './feeds/feed-routes.js';
 import { updatesRoutes } from './updates-routes.js';
-import { createUpdatesService } from './updates-service.js';
+import type { UpdatesService } from './updates-service.js';
 
-export async function updatesPlugin(
-  app: FastifyInstance,
-  deps: { readModel: CatalogReadModel; launcherProjectId: string },
-) {
-  const updates = createUpdatesService(deps);
+export async function updatesPlugin(app: FastifyInstance, deps: { updates: UpdatesService }) {
+  const { updates } = deps;
   await app.register(updatesRoutes, { updates });
   await app.register(feedRoutes, { updates });
 }

@@ -1,0 +1,60 @@
+/**
+ * `GET /projects/:projectId/channels/:channelId/update` in the fast lane (see `http/fast-lane.ts`).
+ * It accepts exactly what the route's schema accepts, in plain form (no percent-encoding, each
+ * parameter once), and answers only from a memoised body; anything else goes to the route itself.
+ */
+
+import { ARCHITECTURES, PLATFORMS } from '../catalog/catalog-targets.js';
+import type { FastAnswer, FastLaneRoute } from '../http/fast-lane.js';
+import { clientIdFrom, MEMOISED_JSON_HEADERS } from './client-id.js';
+import { MAX_CLIENT_ID_LENGTH } from './rollout-bucket.js';
+import type { UpdateQueryShape } from './updates-schemas.js';
+import type { UpdatesService } from './updates-service.js';
+
+const ROUTE = '/projects/:projectId/channels/:channelId/update';
+const PATH = /^\/projects\/([a-z0-9][a-z0-9-]{0,63})\/channels\/([a-z0-9][a-z0-9-]{0,63})\/update\/?$/;
+const PLATFORM_SET: ReadonlySet<string> = new Set(PLATFORMS);
+const ARCHITECTURE_SET: ReadonlySet<string> = new Set(ARCHITECTURES);
+
+/** The query as the route's schema would accept it, or undefined for anything unusual. */
+export function plainUpdateQuery(query: string): UpdateQueryShape | undefined {
+  if (query === '' || query.includes('%') || query.includes('+')) return undefined;
+  const fields: Record<string, string> = {};
+  for (const pair of query.split('&')) {
+    const equals = pair.indexOf('=');
+    if (equals <= 0) return undefined;
+    const name = pair.slice(0, equals);
+    if (name in fields) return undefined;
+    fields[name] = pair.slice(equals + 1);
+  }
+  const { current_version, platform, architecture, client_id, ...others } = fields;
+  if (Object.keys(others).length > 0) return undefined;
+  if (current_version === undefined || current_version === '' || current_version.length > 128) return;
+  if (platform === undefined || !PLATFORM_SET.has(platform)) return undefined;
+  if (architecture === undefined || !ARCHITECTURE_SET.has(architecture)) return undefined;
+  const shape = { current_version, platform, architecture } as UpdateQueryShape;
+  if (client_id === undefined) return shape;
+  if (client_id === '' || client_id.length > MAX_CLIENT_ID_LENGTH) return undefined;
+  return { ...shape, client_id };
+}
+
+export function updateCheckFastRoute(updates: UpdatesService): FastLaneRoute {
+  return {
+    permission: 'canCheckUpdates',
+    answer(path, query, request, caller): FastAnswer | undefined {
+      const match = PATH.exec(path);
+      const parsed = match && plainUpdateQuery(query);
+      if (!match || !parsed) return undefined;
+      let clientId: string | undefined;
+      try {
+        clientId = clientIdFrom(parsed.client_id, request.headers);
+      } catch {
+        return undefined; // the route answers the 400
+      }
+      const params = { projectId: match[1]!, channelId: match[2]! };
+      const answer = updates.warmUpdateCheck(caller, params, parsed, clientId);
+      const body = answer?.memo.get(answer.key);
+      return body === undefined ? undefined : { route: ROUTE, body, headers: MEMOISED_JSON_HEADERS };
+    },
+  };
+}

@@ -1,0 +1,161 @@
+/**
+ * The fast lane must be invisible: the same requests, sent over real sockets to one gateway with the
+ * lane and one without, get the same status, body and headers (only the date and generated request
+ * ids may differ), and the lane must actually have answered the warm checks.
+ */
+import assert from 'node:assert/strict';
+import { describe, it, type TestContext } from 'node:test';
+import type { FastifyInstance } from 'fastify';
+import { createManualClock } from '../../src/infra/clock.js';
+import { addBuild, admin, createProject, publishedVersion } from '../catalog/catalog-fixtures.js';
+import { bearer, createKey } from '../helpers/keys.js';
+import { TEST_ADMIN_KEY } from '../helpers/test-config.js';
+import { buildUpdatesTestApp } from './updates-test-app.js';
+
+const VARYING = new Set(['date', 'x-request-id']);
+const check = (query: string, project = 'trackly') => `/projects/${project}/channels/stable/update?${query}`;
+const WINDOWS = 'current_version=1.0.0&platform=windows&architecture=x64';
+
+interface Probe {
+  name: string;
+  url: string;
+  method?: string;
+  headers?: Record<string, string>;
+  key?: 'reader' | 'limited' | 'none' | 'admin';
+  /** The lane answers it (a warm check with a cached key and budget left); the router otherwise. */
+  lane?: true;
+}
+
+const PROBES: Probe[] = [
+  { name: 'warm-up (fills the memo)', url: check(WINDOWS) },
+  { name: 'warm check', lane: true, url: check(WINDOWS) },
+  { name: 'under /api/v2', lane: true, url: `/api/v2${check(WINDOWS)}` },
+  { name: 'trailing slash', lane: true, url: check(WINDOWS).replace('update?', 'update/?') },
+  { name: 'v prefix', url: check(WINDOWS.replace('1.0.0', 'v1.0.0')) },
+  { name: 'client id in the query', lane: true, url: check(`${WINDOWS}&client_id=install-7`) },
+  { name: 'client id header', lane: true, url: check(WINDOWS), headers: { 'x-client-id': 'install-7' } },
+  { name: 'client id too long', url: check(WINDOWS), headers: { 'x-client-id': 'x'.repeat(201) } },
+  { name: 'macOS universal', url: check('current_version=1.0.0&platform=macos&architecture=arm64') },
+  { name: 'no build for target', url: check('current_version=1.0.0&platform=linux&architecture=x86') },
+  {
+    name: 'caller request id kept',
+    lane: true,
+    url: check(WINDOWS),
+    headers: { 'x-request-id': 'trace-0001-abcd' },
+  },
+  { name: 'invalid version', url: check('current_version=one.two&platform=windows&architecture=x64') },
+  { name: 'unknown platform', url: check('current_version=1.0.0&platform=amiga&architecture=x64') },
+  { name: 'unknown field', url: check(`${WINDOWS}&beta=1`) },
+  { name: 'repeated field', url: check(`${WINDOWS}&platform=linux`) },
+  { name: 'percent-encoded', url: check('current_version=1%2E0%2E0&platform=windows&architecture=x64') },
+  { name: 'unknown project', url: check(WINDOWS, 'nope') },
+  { name: 'hidden project', url: check(WINDOWS, 'vault') },
+  { name: 'unknown channel', url: check(WINDOWS).replace('stable', 'nightly') },
+  { name: 'CORS request', url: check(WINDOWS), headers: { origin: 'https://app.example.com' } },
+  { name: 'HEAD', url: check(WINDOWS), method: 'HEAD' },
+  { name: 'no key', url: check(WINDOWS), key: 'none' },
+  { name: 'admin key', url: check(WINDOWS), key: 'admin' },
+  // The first use of a key is verified by the router (then cached); the third exceeds the budget.
+  ...Array.from({ length: 4 }, (_, i) => ({
+    name: `limited key, request ${i + 1} of a budget of 2`,
+    url: check(WINDOWS),
+    key: 'limited' as const,
+    ...(i === 1 ? { lane: true as const } : {}),
+  })),
+];
+
+async function gateway(t: TestContext, fastLane: boolean) {
+  const clock = createManualClock();
+  const built = await buildUpdatesTestApp(t, {
+    overrides: { clock, fastLane },
+    config: { corsOrigins: ['https://app.example.com'] },
+  });
+  const { app } = built;
+  await createProject(app, { id: 'trackly', name: 'Trackly' });
+  await createProject(app, { id: 'vault', name: 'Vault' });
+  for (const version of ['1.0.0', '1.1.0', '1.2.0']) {
+    await publishedVersion(app, 'trackly', 'stable', version);
+  }
+  await addBuild(app, 'trackly', 'stable', '1.2.0', { platform: 'macos', architecture: 'universal' });
+  const keys = {
+    reader: await createKey(app, {
+      name: 'reader',
+      permissions: { canCheckUpdates: true },
+      allowedProjects: ['trackly'],
+    }),
+    limited: await createKey(app, { name: 'limited', permissions: { canCheckUpdates: true }, rateLimit: 2 }),
+  };
+  const url = await app.listen({ port: 0, host: '127.0.0.1' });
+  return { ...built, app, url, keys };
+}
+
+async function send(target: Awaited<ReturnType<typeof gateway>>, probe: Probe) {
+  const key =
+    probe.key === 'none'
+      ? {}
+      : probe.key === 'admin'
+        ? bearer(TEST_ADMIN_KEY)
+        : bearer(target.keys[probe.key ?? 'reader']);
+  const response = await fetch(`${target.url}${probe.url}`, {
+    method: probe.method ?? 'GET',
+    headers: { ...key, ...probe.headers },
+  });
+  const headers = Object.fromEntries([...response.headers].filter(([name]) => !VARYING.has(name)));
+  // Error bodies name the request id and the host the caller used (each gateway has its own port).
+  const body = (await response.text())
+    .replaceAll(target.url, 'http://gateway')
+    .replace(/"request_id":"req_[\w-]+"/, '"request_id":"generated"');
+  return { status: response.status, body, headers };
+}
+
+async function laneAnswers(app: FastifyInstance): Promise<number> {
+  const { values } = await app.gateway.metrics.cacheLookups.get();
+  return values.find((value) => value.labels.cache === 'fast-lane')?.value ?? 0;
+}
+
+describe('updates: the fast lane', () => {
+  it('answers exactly as the router does, and answers the warm checks itself', async (t) => {
+    const withLane = await gateway(t, true);
+    const withoutLane = await gateway(t, false);
+    for (const probe of PROBES) {
+      const expected = await send(withoutLane, probe);
+      const before = await laneAnswers(withLane.app);
+      const actual = await send(withLane, probe);
+      assert.deepEqual(actual, expected, probe.name);
+      const answeredByLane = (await laneAnswers(withLane.app)) - before;
+      assert.equal(answeredByLane, probe.lane ? 1 : 0, `${probe.name}: answered by the lane`);
+    }
+    assert.equal(await laneAnswers(withoutLane.app), 0);
+
+    const lines = withLane.logLines().filter((line) => line.msg === 'request completed');
+    const laneLine = lines.find((line) => line.requestId === 'trace-0001-abcd');
+    const routerLine = withoutLane
+      .logLines()
+      .find((line) => line.msg === 'request completed' && line.requestId === 'trace-0001-abcd');
+    assert.deepEqual(Object.keys(laneLine!).sort(), Object.keys(routerLine!).sort());
+    assert.deepEqual({ ...laneLine, time: 0, durationMs: 0 }, { ...routerLine, time: 0, durationMs: 0 });
+  });
+
+  it('follows catalog writes at once', async (t) => {
+    const { app, url, keys } = await gateway(t, true);
+    const get = async () =>
+      (await fetch(`${url}${check(WINDOWS)}`, { headers: bearer(keys.reader) })).json() as Promise<{
+        latest_version: string;
+      }>;
+    assert.equal((await get()).latest_version, '1.2.0');
+    assert.equal((await get()).latest_version, '1.2.0');
+    const before = await laneAnswers(app);
+    await admin(
+      app,
+      'POST',
+      '/admin/projects/trackly/channels/stable/versions/1.2.0/yank',
+      {
+        reason: 'broken',
+      },
+      200,
+    );
+    assert.equal((await get()).latest_version, '1.1.0');
+    assert.equal((await get()).latest_version, '1.1.0');
+    assert.ok((await laneAnswers(app)) > before);
+  });
+});
