@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import autocannon from 'autocannon';
 
 export interface LoadResult {
@@ -6,6 +7,8 @@ export interface LoadResult {
   p99Ms: number;
   non2xx: number;
   errors: number;
+  /** Requests answered during the measurement. */
+  total: number;
 }
 
 export interface LoadOptions {
@@ -35,5 +38,57 @@ export async function measureLoad(options: LoadOptions): Promise<LoadResult> {
     p99Ms: result.latency.p99,
     non2xx: result.non2xx,
     errors: result.errors,
+    total: result.requests.total,
   };
+}
+
+/** CPU time (user + system) a process has used so far, in ms, from /proc. */
+export function cpuTimeMs(pid: number): number {
+  const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  const ticksPerSecond = 100; // USER_HZ, 100 on Linux
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / ticksPerSecond;
+}
+
+export interface AlternatedLoad {
+  rounds: LoadResult[];
+  /** The round with the median throughput. */
+  median: LoadResult;
+  /** The server's CPU time per answered request over every round (0 without a pid). */
+  cpuMicrosPerRequest: number;
+}
+
+/** Measures each target in turn, `rounds` times, and keeps each one's median round. */
+export async function alternate<Name extends string>(
+  rounds: number,
+  targets: Record<Name, { pid?: number; load: LoadOptions }>,
+): Promise<Record<Name, AlternatedLoad>> {
+  const names = Object.keys(targets) as Name[];
+  const seen = new Map<Name, { rounds: LoadResult[]; cpuMs: number; requests: number }>(
+    names.map((name) => [name, { rounds: [], cpuMs: 0, requests: 0 }]),
+  );
+  for (let round = 0; round < rounds; round++) {
+    for (const name of names) {
+      const { pid, load } = targets[name];
+      const before = pid === undefined ? 0 : cpuTimeMs(pid);
+      const result = await measureLoad(load);
+      const entry = seen.get(name)!;
+      entry.cpuMs += pid === undefined ? 0 : cpuTimeMs(pid) - before;
+      entry.requests += result.total;
+      entry.rounds.push(result);
+    }
+  }
+  return Object.fromEntries(
+    names.map((name) => {
+      const entry = seen.get(name)!;
+      const sorted = [...entry.rounds].sort((a, b) => a.requestsPerSecond - b.requestsPerSecond);
+      return [
+        name,
+        {
+          rounds: entry.rounds,
+          median: sorted[Math.floor(sorted.length / 2)]!,
+          cpuMicrosPerRequest: Math.round((entry.cpuMs * 1000) / Math.max(entry.requests, 1)),
+        },
+      ];
+    }),
+  ) as Record<Name, AlternatedLoad>;
 }

@@ -1,7 +1,7 @@
 /**
- * Processes a benchmark measures: the gateway (compiled, production mode, info logging to a file)
- * and a bare node:http server returning fixed bytes. Each runs in its own process so that the load
- * generator in this process competes with them equally.
+ * Processes a benchmark measures: the gateway (compiled, production mode, info logging to a file),
+ * a bare node:http server returning fixed bytes and the fake OpenAI upstream. Each runs in its own
+ * process so that the load generator in this process competes with them equally.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -46,10 +46,15 @@ export async function startGateway(options: {
   adminKey: string;
   logFile: string;
   env?: Record<string, string>;
+  /** Extra node options, e.g. `--cpu-prof` to find where the gateway spends its time. */
+  execArgv?: string[];
 }): Promise<RunningProcess> {
   const log = fs.openSync(options.logFile, 'a');
   const started = performance.now();
-  const child = spawn(process.execPath, [path.join(root, 'dist', 'main.js')], {
+  // BENCH_NODE_ARGS: node flags to try on every gateway of a run, e.g. --trace-gc.
+  const extra = process.env.BENCH_NODE_ARGS?.split(' ').filter((arg) => arg !== '') ?? [];
+  const args = [...extra, ...(options.execArgv ?? []), path.join(root, 'dist', 'main.js')];
+  const child = spawn(process.execPath, args, {
     cwd: root,
     env: {
       PATH: process.env.PATH ?? '',
@@ -57,6 +62,9 @@ export async function startGateway(options: {
       HOST: '127.0.0.1',
       PORT: '0',
       LOG_LEVEL: 'info',
+      LOG_FILE: options.logFile,
+      // The seeded download URLs are not reachable from here; verifying them would fail every build.
+      VERIFY_BUILDS: 'false',
       DATA_DIR: options.dataDir,
       API_KEY_ADMIN: options.adminKey,
       // Limits stay on (their cost is part of the hot path) but one load generator on one IP must
@@ -65,7 +73,7 @@ export async function startGateway(options: {
       RATE_LIMIT_KEY_MAX: '100000000',
       ...options.env,
     },
-    // stdout carries the banner (read below) and then the JSON log lines, which go to the file.
+    // stdout carries the banner (read below); the log lines go straight to LOG_FILE.
     stdio: ['ignore', 'pipe', log],
   });
   const match = await waitForLine(child, /listening on (http:\/\/\S+)/, 'gateway');
@@ -89,6 +97,22 @@ export async function startBareServer(body: string, contentType: string): Promis
   const started = performance.now();
   const child = spawn(process.execPath, ['-e', source], { stdio: ['ignore', 'pipe', 'inherit'] });
   const match = await waitForLine(child, /listening on (http:\/\/\S+)/, 'bare server');
+  return { url: match[1]!, pid: child.pid!, startupMs: performance.now() - started, stop: stopper(child) };
+}
+
+/** The tests' fake OpenAI server (bench-fake-upstream.ts), requiring `Bearer <apiKey>`. */
+export async function startFakeUpstream(apiKey: string): Promise<RunningProcess> {
+  const started = performance.now();
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', path.join(root, 'bench', 'bench-fake-upstream.ts')],
+    {
+      cwd: root,
+      env: { PATH: process.env.PATH ?? '', NODE_ENV: 'production', FAKE_OPENAI_API_KEY: apiKey },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
+  const match = await waitForLine(child, /listening on (http:\/\/\S+)/, 'fake upstream');
   return { url: match[1]!, pid: child.pid!, startupMs: performance.now() - started, stop: stopper(child) };
 }
 

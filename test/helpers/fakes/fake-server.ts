@@ -44,6 +44,8 @@ export interface RecordedRequest {
 export interface FakeServerOptions {
   /** Called before each answer, e.g. to advance a manual clock by a simulated latency. */
   onRequest?: (request: RecordedRequest) => void | Promise<void>;
+  /** `false` keeps no request in `requests`: a benchmark's load would grow it without bound. */
+  record?: boolean;
 }
 
 export interface FakeServer {
@@ -100,7 +102,7 @@ export async function startFakeServer(
         markClosed = resolve;
       }),
     };
-    requests.push(recorded);
+    if (options.record !== false) requests.push(recorded);
     res.on('close', () => {
       if (!res.writableFinished && !cutByServer) recorded.clientClosedEarly = true;
       markClosed();
