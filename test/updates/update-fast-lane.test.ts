@@ -136,7 +136,7 @@ describe('updates: the fast lane', () => {
     assert.deepEqual({ ...laneLine, time: 0, durationMs: 0 }, { ...routerLine, time: 0, durationMs: 0 });
   });
 
-  it('follows catalog writes at once', async (t) => {
+  it('follows catalog writes and key revocation at once', async (t) => {
     const { app, url, keys } = await gateway(t, true);
     const get = async () =>
       (await fetch(`${url}${check(WINDOWS)}`, { headers: bearer(keys.reader) })).json() as Promise<{
@@ -157,5 +157,10 @@ describe('updates: the fast lane', () => {
     assert.equal((await get()).latest_version, '1.1.0');
     assert.equal((await get()).latest_version, '1.1.0');
     assert.ok((await laneAnswers(app)) > before);
+
+    // Revocation reaches the lane at once: the cached verification is dropped.
+    await admin(app, 'DELETE', '/admin/keys/reader');
+    const revoked = await fetch(`${url}${check(WINDOWS)}`, { headers: bearer(keys.reader) });
+    assert.equal(revoked.status, 401);
   });
 });
