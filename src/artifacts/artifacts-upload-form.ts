@@ -15,12 +15,23 @@ export interface UploadForm {
   fileName: string;
   expectedSha256: string | undefined;
   signature: string | undefined;
+  minOsVersion: string | undefined;
 }
 
-export const UPLOAD_FIELDS = ['id', 'platform', 'architecture', 'file_name', 'sha256', 'signature'] as const;
+export const UPLOAD_FIELDS = [
+  'id',
+  'platform',
+  'architecture',
+  'file_name',
+  'sha256',
+  'signature',
+  'min_os_version',
+] as const;
 export const MAX_FIELD_BYTES = 16 * 1024;
 
 const SLUG = /^[a-z0-9][a-z0-9-]{0,63}$/;
+/** Same rule as `min_os_version` of the JSON build body. */
+const OS_VERSION = /^[0-9]+(\.[0-9]+){0,3}$/;
 // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it refuses
 const FILE_NAME = /^[^/\\\u0000-\u001f]{1,255}$/;
 const SHA256 = /^[0-9a-fA-F]{64}$/;
@@ -76,6 +87,9 @@ export function parseUploadForm(
   if (fields.signature !== undefined && (fields.signature.length < 1 || fields.signature.length > 10_000)) {
     problems.push({ field: 'signature', message: 'must be 1–10000 characters' });
   }
+  if (fields.min_os_version !== undefined && !OS_VERSION.test(fields.min_os_version)) {
+    problems.push({ field: 'min_os_version', message: 'must be a dotted version such as 12.0' });
+  }
   if (problems.length > 0) throw invalid(problems);
   return {
     id,
@@ -84,6 +98,7 @@ export function parseUploadForm(
     fileName,
     expectedSha256: fields.sha256?.toLowerCase(),
     signature: fields.signature,
+    minOsVersion: fields.min_os_version,
   };
 }
 

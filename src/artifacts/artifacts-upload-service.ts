@@ -161,6 +161,7 @@ export function createUploadService(deps: {
           sha1: digests.sha1,
           md5: digests.md5,
           signature: form.signature ?? null,
+          min_os_version: form.minOsVersion ?? null,
           status: 'pending' as const,
           status_reason: null,
           verified_at: null,

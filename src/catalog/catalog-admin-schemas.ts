@@ -172,6 +172,13 @@ export const CreateBuildBody = Type.Object(
     signature: Type.Optional(
       Type.String({ minLength: 1, maxLength: 10_000, description: 'Updater signature' }),
     ),
+    min_os_version: Type.Optional(
+      Type.String({
+        pattern: '^[0-9]+(\\.[0-9]+){0,3}$',
+        description:
+          'Lowest OS version the build runs on, e.g. `12.0` (Sparkle feeds: `sparkle:minimumSystemVersion`)',
+      }),
+    ),
   },
   { additionalProperties: false, description: 'A build hosted elsewhere (a CDN, a release page)' },
 );
@@ -211,6 +218,7 @@ export const AdminBuildView = Type.Object({
   download_url: Type.String(),
   checksum: ChecksumView,
   signature: Type.Union([Type.String(), Type.Null()]),
+  min_os_version: Type.Union([Type.String(), Type.Null()]),
   status: Type.Union([Type.Literal('pending'), Type.Literal('verified'), Type.Literal('failed')]),
   status_reason: Type.Union([Type.String(), Type.Null()], {
     description: 'Why verification failed (or how the build was verified)',

@@ -47,6 +47,7 @@ export function createCatalogBuildAdminService(deps: {
             md5: input.checksum.md5?.toLowerCase() ?? null,
             sha1: input.checksum.sha1?.toLowerCase() ?? null,
             signature: input.signature ?? null,
+            min_os_version: input.min_os_version ?? null,
             status: 'pending' as const,
             status_reason: null,
             verified_at: null,

@@ -142,6 +142,7 @@ export const BuildDetails = Type.Object({
   download_url: Type.String(),
   checksum: ChecksumView,
   signature: Type.Optional(Type.String({ description: 'Updater signature, when the build has one' })),
+  min_os_version: Type.Optional(Type.String({ description: 'Lowest OS version the build runs on' })),
   created_at: timestamp,
   downloads: Type.Integer(),
   status: Type.Union([Type.Literal('pending'), Type.Literal('verified'), Type.Literal('failed')], {

@@ -64,6 +64,7 @@ function build(channelId: string, v: string, platform: string, architecture: str
     sha1: null,
     md5: null,
     signature: null,
+    min_os_version: null,
     status: 'pending',
     status_reason: null,
     verified_at: null,

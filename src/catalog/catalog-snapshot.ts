@@ -50,6 +50,7 @@ export interface BuildSnapshot {
   downloadUrl: string;
   checksum: Checksum;
   signature: string | null;
+  minOsVersion: string | null;
   status: BuildStatus;
   statusReason: string | null;
   /** When the verifier last set `status`. */
@@ -171,6 +172,7 @@ function buildOf(row: BuildRow): BuildSnapshot {
     downloadUrl: buildDownloadUrl(row),
     checksum: checksumOf(row),
     signature: row.signature,
+    minOsVersion: row.min_os_version,
     status: row.status,
     statusReason: row.status_reason,
     verifiedAt: row.verified_at,

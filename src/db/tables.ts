@@ -122,6 +122,8 @@ export interface BuildsTable {
   sha1: string | null;
   md5: string | null;
   signature: string | null;
+  /** Lowest OS version the build runs on (added by migration 0007). */
+  min_os_version: string | null;
   status: BuildStatus;
   status_reason: string | null;
   /** When the verifier last set `status` (null while never verified). */

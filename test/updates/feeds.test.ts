@@ -53,7 +53,10 @@ async function release(app: Parameters<typeof addBuild>[0], version: string, ext
   for (const build of [
     fileBuild('windows', 'x64', `desk-${version}-full.nupkg`),
     fileBuild('windows', 'x64', `desk-setup-${version}.exe`, { signature: `sig-win-${version}` }),
-    fileBuild('macos', 'universal', `desk-${version}-mac.zip`, { signature: `sig-mac-${version}` }),
+    fileBuild('macos', 'universal', `desk-${version}-mac.zip`, {
+      signature: `sig-mac-${version}`,
+      min_os_version: '12.0',
+    }),
     fileBuild('linux', 'x64', `desk-${version}.AppImage`),
   ]) {
     await addBuild(app, 'desk', 'stable', version, build);
@@ -174,6 +177,7 @@ for (const { backend, skip } of await databaseBackends()) {
       const [newest] = items;
       assert.equal(child(newest!, 'sparkle:shortVersionString')!.text, '1.1.0');
       assert.equal(child(newest!, 'sparkle:criticalUpdate')!.attributes['sparkle:version'], '1.0.5');
+      assert.equal(child(newest!, 'sparkle:minimumSystemVersion')!.text, '12.0');
       assert.equal(child(newest!, 'description')!.text, 'Notes & fixes <1.1.0>');
       const pubDate = child(newest!, 'pubDate')!.text;
       assert.match(pubDate, /^[A-Z][a-z]{2}, \d{2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} GMT$/);

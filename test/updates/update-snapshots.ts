@@ -68,6 +68,7 @@ export function snapshotOf(versions: VersionSpec[], channels = ['stable', 'beta'
         storage_key: null,
         md5: null,
         signature: null,
+        min_os_version: null,
         status: 'pending' as const,
         status_reason: null,
         downloads: 0,

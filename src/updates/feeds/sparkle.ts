@@ -1,6 +1,7 @@
 /**
  * Sparkle appcast (RSS 2.0 with the Sparkle namespace). Each item carries `sparkle:version` and
- * `sparkle:shortVersionString`, `pubDate` (RFC 822), the release notes, `sparkle:criticalUpdate`
+ * `sparkle:shortVersionString`, `pubDate` (RFC 822), the release notes, `sparkle:minimumSystemVersion`
+ * when the build names its lowest macOS version, `sparkle:criticalUpdate`
  * when a `min_supported_version` is set (updates from below it are critical), and the `enclosure`
  * with url, length and — when the build has one — its EdDSA signature. Sparkle picks the newest
  * item it may install, so the feed lists the client's offer first and older full releases after it.
@@ -40,6 +41,11 @@ function item(candidate: Candidate): string {
     `      <sparkle:version>${escapeXml(version.version)}</sparkle:version>`,
     `      <sparkle:shortVersionString>${escapeXml(version.version)}</sparkle:shortVersionString>`,
   ];
+  if (build.minOsVersion !== null) {
+    lines.push(
+      `      <sparkle:minimumSystemVersion>${escapeXml(build.minOsVersion)}</sparkle:minimumSystemVersion>`,
+    );
+  }
   if (version.minSupportedVersion !== null) {
     lines.push(`      <sparkle:criticalUpdate sparkle:version="${escapeXml(version.minSupportedVersion)}"/>`);
   }
