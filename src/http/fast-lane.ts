@@ -39,6 +39,8 @@ export interface FastAnswer {
 export interface FastLaneRoute {
   /** The permission the route declares to Fastify. */
   permission: Permission;
+  /** Whether the path is this route's: checked before any key is verified. */
+  matches(path: string): boolean;
   /** The answer from memory, or undefined to hand the request to Fastify. Must have no side effects. */
   answer(path: string, query: string, request: IncomingMessage, caller: Caller): FastAnswer | undefined;
 }
@@ -82,16 +84,15 @@ export function createFastLane(deps: FastLaneDeps): FastLane {
     const mark = url.indexOf('?');
     const path = mark === -1 ? url : url.slice(0, mark);
     const query = mark === -1 ? '' : url.slice(mark + 1);
+    // Other routes must not pay for a key verification that the router then does again.
+    const route = deps.routes.find((candidate) => candidate.matches(path));
+    if (route === undefined) return;
     const credential = presentedCredential(request);
     if (credential.kind !== 'key') return;
     const caller = verifier.verifyFromMemory(credential.value);
-    if (caller === undefined || caller.isAdmin) return;
-    for (const route of deps.routes) {
-      if (!hasPermission(caller, route.permission)) continue;
-      const answer = route.answer(path, query, request, caller);
-      if (answer !== undefined) return { caller, answer };
-    }
-    return undefined;
+    if (caller === undefined || caller.isAdmin || !hasPermission(caller, route.permission)) return;
+    const answer = route.answer(path, query, request, caller);
+    return answer === undefined ? undefined : { caller, answer };
   }
 
   // prom-client hashes label sets on every call; children bound once per route skip that.

@@ -41,6 +41,7 @@ export function plainUpdateQuery(query: string): UpdateQueryShape | undefined {
 export function updateCheckFastRoute(updates: UpdatesService): FastLaneRoute {
   return {
     permission: 'canCheckUpdates',
+    matches: (path) => path.endsWith('/update') || path.endsWith('/update/'),
     answer(path, query, request, caller): FastAnswer | undefined {
       const match = PATH.exec(path);
       const parsed = match && plainUpdateQuery(query);
