@@ -29,14 +29,15 @@ import { type AppliedLimit, type HeaderSink, setRateLimitHeaders } from './rate-
 import { requestIdOf } from './request-id.js';
 import { SECURITY_HEADERS } from './security-headers.js';
 
-/** A lane route's answer: its body and headers, and its route pattern as Fastify names it. */
+/** A lane route's answer: its body and headers. */
 export interface FastAnswer {
-  route: string;
   body: string;
   headers: Readonly<Record<string, string>>;
 }
 
 export interface FastLaneRoute {
+  /** The route's pattern as Fastify names it (metrics and logs). */
+  pattern: string;
   /** The permission the route declares to Fastify. */
   permission: Permission;
   /** Whether the path is this route's: checked before any key is verified. */
@@ -92,27 +93,23 @@ export function createFastLane(deps: FastLaneDeps): FastLane {
     const caller = verifier.verifyFromMemory(credential.value);
     if (caller === undefined || caller.isAdmin || !hasPermission(caller, route.permission)) return;
     const answer = route.answer(path, query, request, caller);
-    return answer === undefined ? undefined : { caller, answer };
+    return answer === undefined ? undefined : { caller, answer, counters: countersOf.get(route)! };
   }
 
   // prom-client hashes label sets on every call; children bound once per route skip that.
-  const countersByRoute = new Map<string, ReturnType<typeof routeCounters>>();
-  const routeCounters = (route: string) => {
-    const labels = { method: 'GET', route, status: '200' };
-    return {
-      requests: metrics.httpRequests.labels(labels),
-      duration: metrics.httpDuration.labels(labels),
-      answered: metrics.cacheLookups.labels(LANE_ANSWERED),
-    };
-  };
-  function countersOf(route: string) {
-    let counters = countersByRoute.get(route);
-    if (counters === undefined) {
-      counters = routeCounters(route);
-      countersByRoute.set(route, counters);
-    }
-    return counters;
-  }
+  const countersOf = new Map(
+    deps.routes.map((route) => {
+      const labels = { method: 'GET', route: route.pattern, status: '200' };
+      const counters = {
+        requests: metrics.httpRequests.labels(labels),
+        duration: metrics.httpDuration.labels(labels),
+        answered: metrics.cacheLookups.labels(LANE_ANSWERED),
+        pattern: route.pattern,
+      };
+      return [route, counters] as const;
+    }),
+  );
+  type Plan = NonNullable<ReturnType<typeof planOf>>;
 
   async function consumeLimits(ip: string, caller: Caller): Promise<AppliedLimit[] | undefined> {
     const ipDecision = await store.consume(`ip:${ip}`, limits.ip.max, limits.ip.windowMs);
@@ -129,7 +126,7 @@ export function createFastLane(deps: FastLaneDeps): FastLane {
   function send(
     request: IncomingMessage,
     response: ServerResponse,
-    plan: { caller: Caller; answer: FastAnswer },
+    plan: Plan,
     applied: AppliedLimit[],
     startedAt: number,
   ): void {
@@ -147,7 +144,7 @@ export function createFastLane(deps: FastLaneDeps): FastLane {
     response.end(plan.answer.body);
 
     const durationMs = performance.now() - startedAt;
-    const counters = countersOf(plan.answer.route);
+    const { counters } = plan;
     counters.requests.inc();
     counters.duration.observe(durationMs / 1000);
     counters.answered.inc();
@@ -156,7 +153,7 @@ export function createFastLane(deps: FastLaneDeps): FastLane {
       {
         requestId,
         method: 'GET',
-        route: plan.answer.route,
+        route: counters.pattern,
         status: 200,
         durationMs: Math.round(durationMs * 100) / 100,
         caller: plan.caller.name,
@@ -168,7 +165,7 @@ export function createFastLane(deps: FastLaneDeps): FastLane {
   async function answerFromLane(
     request: IncomingMessage,
     response: ServerResponse,
-    plan: { caller: Caller; answer: FastAnswer },
+    plan: Plan,
     ip: string,
     startedAt: number,
     fallback: () => void,

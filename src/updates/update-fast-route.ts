@@ -11,7 +11,6 @@ import { MAX_CLIENT_ID_LENGTH } from './rollout-bucket.js';
 import type { UpdateQueryShape } from './updates-schemas.js';
 import type { UpdatesService } from './updates-service.js';
 
-const ROUTE = '/projects/:projectId/channels/:channelId/update';
 const PATH = /^\/projects\/([a-z0-9][a-z0-9-]{0,63})\/channels\/([a-z0-9][a-z0-9-]{0,63})\/update\/?$/;
 const PLATFORM_SET: ReadonlySet<string> = new Set(PLATFORMS);
 const ARCHITECTURE_SET: ReadonlySet<string> = new Set(ARCHITECTURES);
@@ -40,6 +39,7 @@ export function plainUpdateQuery(query: string): UpdateQueryShape | undefined {
 
 export function updateCheckFastRoute(updates: UpdatesService): FastLaneRoute {
   return {
+    pattern: '/projects/:projectId/channels/:channelId/update',
     permission: 'canCheckUpdates',
     matches: (path) => path.endsWith('/update') || path.endsWith('/update/'),
     answer(path, query, request, caller): FastAnswer | undefined {
@@ -55,7 +55,7 @@ export function updateCheckFastRoute(updates: UpdatesService): FastLaneRoute {
       const params = { projectId: match[1]!, channelId: match[2]! };
       const answer = updates.warmUpdateCheck(caller, params, parsed, clientId);
       const body = answer?.memo.get(answer.key);
-      return body === undefined ? undefined : { route: ROUTE, body, headers: MEMOISED_JSON_HEADERS };
+      return body === undefined ? undefined : { body, headers: MEMOISED_JSON_HEADERS };
     },
   };
 }
