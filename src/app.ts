@@ -29,6 +29,7 @@ import { clientIpResolver } from './http/client-ip.js';
 import { registerCors } from './http/cors.js';
 import { registerErrorHandling } from './http/error-handler.js';
 import { createFastLane, type FastLaneSlot, fastLaneServerFactory } from './http/fast-lane.js';
+import { createLazySerializers, type LazySerializers } from './http/lazy-serializers.js';
 import { registerOpenApi } from './http/openapi.js';
 import { registerRequestGuard } from './http/request-guard.js';
 import { requestIdOf } from './http/request-id.js';
@@ -92,6 +93,8 @@ export interface Gateway {
   rateLimits: RateLimitStore;
   metrics: Metrics;
   routes: InventoryEntry[];
+  /** Response serializers, compiled on each route's first answer. */
+  serializers: LazySerializers;
   isShuttingDown(): boolean;
   beginShutdown(): void;
 }
@@ -106,6 +109,7 @@ function createFastify(
   config: Config,
   stream: DestinationStream | undefined,
   laneSlot: FastLaneSlot,
+  serializers: LazySerializers,
 ): FastifyInstance {
   const logger = loggerOptions(config);
   return Fastify({
@@ -121,6 +125,7 @@ function createFastify(
     return503OnClosing: true,
     forceCloseConnections: 'idle',
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 256 },
+    schemaController: { compilersFactory: { buildSerializer: serializers.factory } },
     ajv: {
       // Unknown fields are rejected rather than silently dropped, and every failing field is reported.
       customOptions: { removeAdditional: false, allErrors: true, coerceTypes: 'array', useDefaults: true },
@@ -152,7 +157,8 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   const clock = overrides.clock ?? systemClock;
   const laneSlot: FastLaneSlot = { lane: undefined };
   const logStream = overrides.logStream ?? logDestination(config);
-  const app = createFastify(config, logStream, laneSlot);
+  const serializers = createLazySerializers();
+  const app = createFastify(config, logStream, laneSlot, serializers);
   const accessLog = logStream ? createAccessLogger(config, logStream) : app.log;
   const logFailure = createThrottledErrorLog(app.log, clock);
   const metrics = createMetrics();
@@ -242,6 +248,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     rateLimits,
     metrics,
     routes,
+    serializers,
     isShuttingDown: () => shuttingDown,
     beginShutdown: () => {
       shuttingDown = true;

@@ -64,6 +64,8 @@ export interface Config {
   corsOrigins: string[];
   bodyLimitBytes: number;
   shutdownTimeoutMs: number;
+  /** How often a quiet gateway checks whether to give back young-generation memory; 0 turns it off. */
+  heapTrimIntervalMs: number;
   /** Bearer token accepted by `GET /metrics` besides the admin key. */
   metricsToken: string | undefined;
   /** The project whose releases are the launcher's own updates (`POST /update/check`). */
@@ -451,6 +453,7 @@ export function loadConfig(env: Env = process.env): Config {
     corsOrigins: parseCorsOrigins(reader, nodeEnv),
     bodyLimitBytes: reader.bytes('BODY_LIMIT', 1024 * 1024),
     shutdownTimeoutMs: reader.int('SHUTDOWN_TIMEOUT_MS', 10_000, 0, 600_000),
+    heapTrimIntervalMs: reader.int('HEAP_TRIM_INTERVAL_MS', 10_000, 0, 3_600_000),
     metricsToken: reader.raw('METRICS_TOKEN'),
     launcherProjectId: parseProjectId(reader, 'LAUNCHER_PROJECT_ID', 'launcher'),
     keys: {

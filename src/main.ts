@@ -1,6 +1,7 @@
 import { resolveAdminKey } from './admin-key-bootstrap.js';
 import { buildApp } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
+import { startIdleHeapTrim } from './infra/idle-heap-trim.js';
 
 function startupBanner(url: string, adminKey: ReturnType<typeof resolveAdminKey>): string {
   const lines = [`LunarBit API Gateway listening on ${url}`, `  API reference: ${url}/docs`];
@@ -59,6 +60,7 @@ async function main(): Promise<void> {
   const shownHost = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
   const url = config.publicUrl ?? address.replace(/\/\/[^:/]+/, `//${shownHost}`);
   process.stdout.write(`${startupBanner(url, adminKey)}\n`);
+  startIdleHeapTrim(config.heapTrimIntervalMs);
 }
 
 main().catch((error: unknown) => {

@@ -65,6 +65,24 @@ describe('health with Redis', { skip: await skipUnless('redis') }, () => {
   });
 });
 
+describe('response serializers', () => {
+  it("are compiled on a route's first answer, and every response schema compiles", async (t) => {
+    const { app } = await buildTestApp(t);
+    const { serializers } = app.gateway;
+    assert.equal(serializers.compiledCount(), 0, 'nothing is compiled at startup');
+    const health = await app.inject({ url: '/health' });
+    assert.equal(health.statusCode, 200);
+    assert.equal(health.json().status, 'healthy');
+    assert.equal(serializers.compiledCount(), 1, 'the answered route compiled its own serializer');
+    const total = serializers.compileAll();
+    assert.ok(total > 100, `every route's response schemas are known (${total})`);
+    assert.equal(serializers.compiledCount(), total);
+    // A serializer compiled ahead of use answers like one compiled on demand.
+    const again = await app.inject({ url: '/health' });
+    assert.deepEqual(Object.keys(again.json()), Object.keys(health.json()));
+  });
+});
+
 describe('API documentation', () => {
   it('GET /openapi.json is a valid OpenAPI 3.1 document', async (t) => {
     const { app } = await buildTestApp(t);
