@@ -3,7 +3,7 @@
  * signature holds, and the headers of a full, partial or not-modified answer.
  */
 import type { CatalogReadModel } from '../catalog/catalog-read-model.js';
-import type { BuildSnapshot } from '../catalog/catalog-snapshot.js';
+import { type BuildSnapshot, findBuild } from '../catalog/catalog-snapshot.js';
 import { AppError } from '../errors.js';
 import type { Clock } from '../infra/clock.js';
 import { contentDisposition } from './artifacts-http-ranges.js';
@@ -38,10 +38,10 @@ export function createFileServer(deps: {
 }) {
   const { readModel, storage, signer, clock } = deps;
 
-  async function findBuild(params: FileParams): Promise<BuildSnapshot | undefined> {
+  async function buildOf(params: FileParams): Promise<BuildSnapshot | undefined> {
     const state = await readModel.readState(params.projectId);
     const version = state?.snapshot.channelById.get(params.channelId)?.versions.get(params.version);
-    return version?.buildById.get(params.buildId);
+    return version === undefined ? undefined : findBuild(version, params.buildId);
   }
 
   return {
@@ -61,7 +61,7 @@ export function createFileServer(deps: {
 
     /** Checks the signature and finds the file; 403 for invalid or expired links, 404 for a vanished file. */
     async open(params: FileParams, expires: string, signature: string): Promise<OpenedFile> {
-      const build = await findBuild(params);
+      const build = await buildOf(params);
       const expiresAt = /^\d{1,12}$/.test(expires) ? Number(expires) : Number.NaN;
       // Without the build there is no storage key to check against: indistinguishable from tampering.
       if (build?.storageKey == null || Number.isNaN(expiresAt)) throw refused('is not valid');

@@ -8,7 +8,7 @@
  * also expire after the cache TTL, which bounds staleness if an event is ever missed. A per-key
  * generation stops a load that began before an invalidation from storing its stale result.
  */
-import { LRUCache } from 'lru-cache';
+import { BoundedMemo } from '../infra/bounded-memo.js';
 import type { Clock } from '../infra/clock.js';
 import type { EventBus } from '../infra/event-bus.js';
 import type { CatalogRepo, ProjectRow } from './catalog-repo.js';
@@ -33,7 +33,7 @@ export interface SerializedBody {
   json: string;
   etag: string;
 }
-export type BodyMemo = LRUCache<string, SerializedBody>;
+export type BodyMemo = BoundedMemo<SerializedBody>;
 
 export interface ProjectSummary {
   project: ProjectInfo;
@@ -56,7 +56,7 @@ export interface ProjectReadState {
 }
 
 const MEMOISED_BODIES = 500;
-const newMemo = (): BodyMemo => new LRUCache({ max: MEMOISED_BODIES });
+const newMemo = (): BodyMemo => new BoundedMemo(MEMOISED_BODIES);
 
 /** A lazily loaded, TTL-bounded map whose loads never store results older than the last drop. */
 function createLoadingMap<V>(clock: Clock, ttlMs: number, load: (key: string) => Promise<V>) {

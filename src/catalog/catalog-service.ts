@@ -14,6 +14,7 @@ import { normalizeVersion } from './catalog-semver.js';
 import {
   type BuildSnapshot,
   type ChannelSnapshot,
+  findBuild,
   findPublishedVersion,
   type VersionSnapshot,
 } from './catalog-snapshot.js';
@@ -78,7 +79,7 @@ export function createCatalogService(deps: { readModel: CatalogReadModel; downlo
     params: { projectId: string; channelId: string; versionId: string; buildId: string },
   ): Promise<OpenedVersion & { build: BuildSnapshot }> {
     const opened = await openVersion(caller, params);
-    const build = opened.version.buildById.get(params.buildId);
+    const build = findBuild(opened.version, params.buildId);
     if (build === undefined) {
       throw buildNotFound(
         params.projectId,

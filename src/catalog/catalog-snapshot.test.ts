@@ -4,6 +4,7 @@ import type { VersionStatus } from '../db/tables.js';
 import type { BuildRow, ChannelRow, VersionRow } from './catalog-repo.js';
 import {
   buildProjectSnapshot,
+  findBuild,
   findPublishedVersion,
   type ProjectRows,
   resolveIncludedChannels,
@@ -168,10 +169,22 @@ describe('catalog snapshot', () => {
       released.builds.map((b) => b.id),
       ['windows-x64', 'macos-universal'],
     );
-    assert.equal(buildForTarget(released.buildByTarget, 'macos', 'arm64')?.id, 'macos-universal');
-    assert.equal(buildForTarget(released.buildByTarget, 'windows', 'x64')?.id, 'windows-x64');
-    assert.equal(buildForTarget(released.buildByTarget, 'windows', 'arm64'), undefined);
-    assert.equal(buildForTarget(released.buildByTarget, 'linux', 'x64'), undefined);
+    assert.equal(buildForTarget(released.builds, 'macos', 'arm64')?.id, 'macos-universal');
+    assert.equal(buildForTarget(released.builds, 'windows', 'x64')?.id, 'windows-x64');
+    assert.equal(buildForTarget(released.builds, 'windows', 'arm64'), undefined);
+    assert.equal(buildForTarget(released.builds, 'linux', 'x64'), undefined);
+    assert.equal(findBuild(released, 'macos-universal')?.platform, 'macos');
+    assert.equal(findBuild(released, 'linux-x64'), undefined);
+  });
+
+  it('when two builds claim one target, the first added serves it', () => {
+    const first = { id: 'a', platform: 'windows', architecture: 'x64' };
+    const second = { id: 'b', platform: 'windows', architecture: 'x64' };
+    const universal = { id: 'u', platform: 'macos', architecture: 'universal' };
+    const arm = { id: 'm', platform: 'macos', architecture: 'arm64' };
+    assert.equal(buildForTarget([first, second], 'windows', 'x64'), first);
+    assert.equal(buildForTarget([universal, arm], 'macos', 'arm64'), arm, 'an exact build beats universal');
+    assert.equal(buildForTarget([universal, arm], 'macos', 'x64'), universal);
   });
 
   it('the headline version comes from stable, or from the first channel when there is no stable', () => {

@@ -6,26 +6,20 @@ export const ARCHITECTURES = ['x64', 'arm64', 'x86', 'universal'] as const;
 export type Platform = (typeof PLATFORMS)[number];
 export type Architecture = (typeof ARCHITECTURES)[number];
 
-/** `windows/x64`: the key of a build in a version's target index. */
-export type TargetKey = `${string}/${string}`;
-
-export function targetKey(platform: string, architecture: string): TargetKey {
-  return `${platform}/${architecture}`;
-}
-
 /**
  * The build a client on (platform, architecture) should install: an exact match first; on macOS a
- * `universal` build also serves x64 and arm64 machines.
+ * `universal` build also serves x64 and arm64 machines. When two builds claim one target, the first
+ * in `builds` serves it.
  */
-export function buildForTarget<B>(
-  byTarget: ReadonlyMap<TargetKey, B>,
+export function buildForTarget<B extends { platform: string; architecture: string }>(
+  builds: readonly B[],
   platform: string,
   architecture: string,
 ): B | undefined {
-  const exact = byTarget.get(targetKey(platform, architecture));
+  const exact = builds.find((build) => build.platform === platform && build.architecture === architecture);
   if (exact !== undefined) return exact;
   if (platform === 'macos' && (architecture === 'x64' || architecture === 'arm64')) {
-    return byTarget.get(targetKey('macos', 'universal'));
+    return builds.find((build) => build.platform === 'macos' && build.architecture === 'universal');
   }
   return undefined;
 }

@@ -44,7 +44,7 @@ describe('idle heap trim', () => {
           .getEntries()
           .find(
             (entry) =>
-              (entry.detail as { kind?: number } | undefined)?.kind === constants.NODE_PERFORMANCE_GC_MINOR,
+              (entry as { detail?: { kind?: number } }).detail?.kind === constants.NODE_PERFORMANCE_GC_MINOR,
           );
         if (minor === undefined) return;
         observer.disconnect();

@@ -5,7 +5,6 @@
  * produces a new snapshot and therefore new lists, and the old ones are collected with it. Warm
  * checks neither sort nor filter.
  */
-import { LRUCache } from 'lru-cache';
 import type {
   BuildSnapshot,
   ChannelSnapshot,
@@ -13,7 +12,8 @@ import type {
   ProjectSnapshot,
   VersionSnapshot,
 } from '../catalog/catalog-snapshot.js';
-import { buildForTarget, type TargetKey, targetKey } from '../catalog/catalog-targets.js';
+import { buildForTarget } from '../catalog/catalog-targets.js';
+import { BoundedMemo } from '../infra/bounded-memo.js';
 import type { ResolvedCheck } from './update-resolver.js';
 
 export interface Candidate {
@@ -34,14 +34,14 @@ export interface BuildProfile {
 export const ANY_BUILD: BuildProfile = { name: 'any', accepts: () => true };
 
 /** Serialised answers of one target, keyed by what else they depend on; bounded. */
-export type ResponseMemo = LRUCache<string, string>;
+export type ResponseMemo = BoundedMemo<string>;
 const MEMOISED_RESPONSES = 1_000;
 
 export interface TargetIndex {
   /** Versions with a usable build for the target, newest first. */
   candidates: readonly Candidate[];
   /** Resolutions by `<current version>|<offer index>`: everything else they depend on is fixed here. */
-  resolutions: LRUCache<string, ResolvedCheck>;
+  resolutions: BoundedMemo<ResolvedCheck>;
   responses: ResponseMemo;
 }
 
@@ -67,12 +67,8 @@ export function pickBuild(
   architecture: string,
   profile: BuildProfile,
 ): BuildSnapshot | undefined {
-  const byTarget = new Map<TargetKey, BuildSnapshot>();
-  for (const build of version.builds) {
-    const key = targetKey(build.platform, build.architecture);
-    if (build.status !== 'failed' && profile.accepts(build) && !byTarget.has(key)) byTarget.set(key, build);
-  }
-  return buildForTarget(byTarget, platform, architecture);
+  const usable = version.builds.filter((build) => build.status !== 'failed' && profile.accepts(build));
+  return buildForTarget(usable, platform, architecture);
 }
 
 /** Pure: the candidates of `channel` for a target, newest first (its `eligible` order). */
@@ -125,7 +121,7 @@ export function channelIndex(snapshot: ProjectSnapshot, channelId: string): Chan
     project: snapshot.project,
     channel,
     yanked: yankedVersionsOf(snapshot, channel),
-    responses: new LRUCache({ max: MEMOISED_RESPONSES }),
+    responses: new BoundedMemo(MEMOISED_RESPONSES),
     targets: new Map(),
   };
   byChannel.set(channelId, index);
@@ -147,8 +143,8 @@ export function targetIndex(
   if (target === undefined) {
     target = {
       candidates: candidatesFor(index.channel, platform, architecture, profile),
-      resolutions: new LRUCache({ max: MEMOISED_RESPONSES }),
-      responses: new LRUCache({ max: MEMOISED_RESPONSES }),
+      resolutions: new BoundedMemo(MEMOISED_RESPONSES),
+      responses: new BoundedMemo(MEMOISED_RESPONSES),
     };
     index.targets.set(key, target);
   }
