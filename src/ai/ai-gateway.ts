@@ -5,7 +5,7 @@
 import type { AiConfig } from '../config.js';
 import type { Clock } from '../infra/clock.js';
 import type { KeyUsageTracker } from '../keys/key-usage.js';
-import type { Metrics } from '../metrics/metrics.js';
+import { boundChildren, type Metrics } from '../metrics/metrics.js';
 import { createAiService } from './ai-service.js';
 import { createProvidersFromSettings } from './ai-settings.js';
 import { createChangelogAnalyzer } from './changelog-analyzer.js';
@@ -19,17 +19,32 @@ export interface AiGatewayDeps {
   metrics?: Pick<Metrics, 'aiCalls' | 'aiLatency' | 'aiTokens'>;
 }
 
-function recordCall(metrics: AiGatewayDeps['metrics'], call: ProviderCallRecord): void {
-  if (metrics === undefined) return;
-  const { provider } = call;
-  metrics.aiCalls.inc({ provider, outcome: call.outcome, kind: call.errorKind ?? 'none' });
-  if (call.outcome === 'success') {
-    metrics.aiLatency.observe({ provider, stream: String(call.stream) }, call.durationMs / 1000);
-  }
-  if (call.usage) {
-    metrics.aiTokens.inc({ provider, type: 'prompt' }, call.usage.prompt_tokens);
-    metrics.aiTokens.inc({ provider, type: 'completion' }, call.usage.completion_tokens);
-  }
+/** Per-provider call, latency and token counters, their label sets bound once. */
+function callRecorder(metrics: AiGatewayDeps['metrics']): (call: ProviderCallRecord) => void {
+  if (metrics === undefined) return () => {};
+  const calls = boundChildren((key) => {
+    const [provider, outcome, kind] = key.split('\u0000') as [string, string, string];
+    return metrics.aiCalls.labels({ provider, outcome, kind });
+  });
+  const latency = boundChildren((key) => {
+    const [provider, stream] = key.split('\u0000') as [string, string];
+    return metrics.aiLatency.labels({ provider, stream });
+  });
+  const tokens = boundChildren((provider) => ({
+    prompt: metrics.aiTokens.labels({ provider, type: 'prompt' }),
+    completion: metrics.aiTokens.labels({ provider, type: 'completion' }),
+  }));
+  return (call) => {
+    const { provider } = call;
+    calls(`${provider}\u0000${call.outcome}\u0000${call.errorKind ?? 'none'}`).inc();
+    if (call.outcome === 'success')
+      latency(`${provider}\u0000${call.stream}`).observe(call.durationMs / 1000);
+    if (call.usage) {
+      const counters = tokens(provider);
+      counters.prompt.inc(call.usage.prompt_tokens);
+      counters.completion.inc(call.usage.completion_tokens);
+    }
+  };
 }
 
 export type AiGateway = ReturnType<typeof createAiGateway>;
@@ -40,7 +55,7 @@ export function createAiGateway(deps: AiGatewayDeps) {
     strategy: config.settings.strategy,
     clock: deps.clock,
     healthCheckIntervalMs: config.healthCheckIntervalMs,
-    onCallFinished: (call) => recordCall(deps.metrics, call),
+    onCallFinished: callRecorder(deps.metrics),
   });
   // The gateway-wide limits apply to every provider that does not set its own.
   const providers = config.settings.providers.map((definition) => ({
