@@ -53,6 +53,8 @@ export interface AlternatedLoad {
   rounds: LoadResult[];
   /** The round with the median throughput. */
   median: LoadResult;
+  /** The median of the rounds' p99 latencies. */
+  medianP99Ms: number;
   /** The server's CPU time per answered request over every round (0 without a pid). */
   cpuMicrosPerRequest: number;
 }
@@ -81,11 +83,13 @@ export async function alternate<Name extends string>(
     names.map((name) => {
       const entry = seen.get(name)!;
       const sorted = [...entry.rounds].sort((a, b) => a.requestsPerSecond - b.requestsPerSecond);
+      const p99s = entry.rounds.map((round) => round.p99Ms).sort((a, b) => a - b);
       return [
         name,
         {
           rounds: entry.rounds,
           median: sorted[Math.floor(sorted.length / 2)]!,
+          medianP99Ms: p99s[Math.floor(p99s.length / 2)]!,
           cpuMicrosPerRequest: Math.round((entry.cpuMs * 1000) / Math.max(entry.requests, 1)),
         },
       ];
