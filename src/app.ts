@@ -177,6 +177,8 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   }
 
   const audit = createAuditLog({ db: database.db, clock });
+  const keyCacheHits = metrics.cacheLookups.labels({ cache: 'api-keys', result: 'hit' });
+  const keyCacheMisses = metrics.cacheLookups.labels({ cache: 'api-keys', result: 'miss' });
   const keysRepo = createKeysRepo(database.db);
   if (config.apiKeyAdmin === undefined) throw new Error('buildApp needs config.apiKeyAdmin');
   const verifier = createKeyVerifier({
@@ -184,7 +186,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     bus: shared.bus,
     clock,
     config: { adminKey: config.apiKeyAdmin, ...config.keys },
-    onCacheLookup: (hit) => metrics.cacheLookups.inc({ cache: 'api-keys', result: hit ? 'hit' : 'miss' }),
+    onCacheLookup: (hit) => (hit ? keyCacheHits : keyCacheMisses).inc(),
   });
   const usage = createKeyUsageTracker({
     repo: keysRepo,
