@@ -25,6 +25,7 @@ import type { Metrics } from '../metrics/metrics.js';
 import type { RateLimitStore } from '../rate-limit/rate-limit-store.js';
 import { stripApiPrefix } from './api-prefix.js';
 import { presentedCredential } from './auth.js';
+import { recordIpDecision } from './counted-ip.js';
 import { type AppliedLimit, type HeaderSink, setRateLimitHeaders } from './rate-limit-headers.js';
 import { requestIdOf } from './request-id.js';
 import { SECURITY_HEADERS } from './security-headers.js';
@@ -111,12 +112,23 @@ export function createFastLane(deps: FastLaneDeps): FastLane {
   );
   type Plan = NonNullable<ReturnType<typeof planOf>>;
 
-  async function consumeLimits(ip: string, caller: Caller): Promise<AppliedLimit[] | undefined> {
+  async function consumeLimits(
+    request: IncomingMessage,
+    ip: string,
+    caller: Caller,
+  ): Promise<AppliedLimit[] | undefined> {
+    // A refusal is answered by the router, which must not count the request against the IP again.
     const ipDecision = await store.consume(`ip:${ip}`, limits.ip.max, limits.ip.windowMs);
-    if (!ipDecision.allowed) return undefined;
+    if (!ipDecision.allowed) {
+      recordIpDecision(request, ipDecision);
+      return undefined;
+    }
     const max = caller.rateLimit ?? limits.key.max;
     const keyDecision = await store.consume(`key:${caller.id}`, max, limits.key.windowMs);
-    if (!keyDecision.allowed) return undefined;
+    if (!keyDecision.allowed) {
+      recordIpDecision(request, ipDecision);
+      return undefined;
+    }
     return [
       { policy: 'ip', decision: ipDecision },
       { policy: 'key', decision: keyDecision },
@@ -172,7 +184,7 @@ export function createFastLane(deps: FastLaneDeps): FastLane {
   ): Promise<void> {
     let applied: AppliedLimit[] | undefined;
     try {
-      applied = await consumeLimits(ip, plan.caller);
+      applied = await consumeLimits(request, ip, plan.caller);
     } catch (error) {
       log.error({ err: error }, 'fast lane could not count rate limits; handing the request to the router');
     }

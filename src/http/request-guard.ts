@@ -20,6 +20,7 @@ import type { Clock } from '../infra/clock.js';
 import type { KeyVerifier } from '../keys/key-verifier.js';
 import type { RateLimitStore } from '../rate-limit/rate-limit-store.js';
 import { authenticate, authorize } from './auth.js';
+import { takeIpDecision } from './counted-ip.js';
 import { type AppliedLimit, rateLimitExceeded, setRateLimitHeaders } from './rate-limit-headers.js';
 
 export interface RequestGuardDeps {
@@ -40,8 +41,13 @@ export function registerRequestGuard(app: FastifyInstance, deps: RequestGuardDep
     const { auth, rateGroup, limitIssuance } = request.routeOptions.config;
     if (rateGroup === undefined || rateGroup === 'exempt') return;
     const applied: AppliedLimit[] = [];
+    // The fast lane may have counted this request against the IP already before handing it over.
+    const countedIp = takeIpDecision(request.raw);
     const consume = async (policy: string, key: string, max: number, windowMs: number) => {
-      const decision = await store.consume(`${policy}:${key}`, max, windowMs);
+      const decision =
+        policy === 'ip' && countedIp !== undefined
+          ? countedIp
+          : await store.consume(`${policy}:${key}`, max, windowMs);
       const limit = { policy, decision };
       applied.push(limit);
       if (!decision.allowed) {

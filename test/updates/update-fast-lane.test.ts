@@ -62,6 +62,9 @@ const PROBES: Probe[] = [
     key: 'limited' as const,
     ...(i === 1 ? { lane: true as const } : {}),
   })),
+  // Its rate-limit headers show the IP budget: each request above counted against it once, also the
+  // ones the lane handed to the router after the key's budget refused them.
+  { name: 'the IP counted each request once', lane: true, url: check(WINDOWS) },
 ];
 
 async function gateway(t: TestContext, fastLane: boolean) {
