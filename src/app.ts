@@ -24,6 +24,7 @@ import { createGithub, type Github } from './github/github.js';
 import { githubSyncRoutes } from './github/github-sync-routes.js';
 import { githubWebhookRoutes } from './github/github-webhook-routes.js';
 import { healthRoutes } from './health/health-routes.js';
+import { watchAbandonedRequests } from './http/abandoned-requests.js';
 import { stripApiPrefix } from './http/api-prefix.js';
 import { clientIpResolver } from './http/client-ip.js';
 import { registerCors } from './http/cors.js';
@@ -326,7 +327,8 @@ async function registerEverything(
 ): Promise<void> {
   const { config, database, shared, clock } = gateway;
   registerSecurityHeaders(app);
-  registerRequestLogging(app, accessLog);
+  const onAbandoned = watchAbandonedRequests(app);
+  registerRequestLogging(app, accessLog, onAbandoned);
   registerErrorHandling(app, config);
   await registerCors(app, config.corsOrigins);
   registerRequestGuard(app, {
@@ -336,8 +338,8 @@ async function registerEverything(
     clock,
     onRejected: (policy) => gateway.metrics.rateLimitRejections.inc({ policy }),
   });
-  registerHttpMetrics(app, gateway.metrics);
-  registerKeyUsageHook(app, gateway.usage);
+  registerHttpMetrics(app, gateway.metrics, onAbandoned);
+  registerKeyUsageHook(app, gateway.usage, onAbandoned);
   await registerOpenApi(app);
 
   await app.register(healthRoutes, {

@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../config.js';
 import { AppError, type ErrorCode, type ErrorDetails, errorEnvelope, lunarCoreName } from '../errors.js';
+import { CLIENT_CLOSED_REQUEST } from './abandoned-requests.js';
 import { SECURITY_HEADERS } from './security-headers.js';
 
 /** Where `documentation_url` points: the configured public URL, else the host the caller used. */
@@ -94,9 +95,21 @@ export function sendError(
     .send(body);
 }
 
+/** The work was cancelled because the client's connection is gone (an AI call stopped on its signal). */
+function isClientGone(error: unknown, request: FastifyRequest): boolean {
+  return (
+    error instanceof AppError && error.details?.kind === 'aborted' && request.raw.socket?.destroyed === true
+  );
+}
+
 export function registerErrorHandling(app: FastifyInstance, config: Pick<Config, 'publicUrl'>): void {
   app.setErrorHandler((error, request, reply) => {
     const { code, message, details } = classifyError(error);
+    if (isClientGone(error, request)) {
+      request.log.info({ code: lunarCoreName(code) }, 'the client closed the connection before the answer');
+      reply.code(CLIENT_CLOSED_REQUEST);
+      return sendError(request, reply, config, code, message, details);
+    }
     const status = error instanceof AppError ? error.status : ((error as FastifyError).statusCode ?? 500);
     const finalStatus = code === 'INTERNAL_ERROR' ? 500 : status;
     if (finalStatus >= 500) {

@@ -5,6 +5,7 @@
  * can be lost if the process crashes.
  */
 import type { FastifyInstance } from 'fastify';
+import type { AbandonedRequestHandler } from '../http/abandoned-requests.js';
 import type { Clock } from '../infra/clock.js';
 import { isoString } from '../infra/clock.js';
 import type { KeysRepo, UsageDelta } from './keys-repo.js';
@@ -112,10 +113,19 @@ export function createKeyUsageTracker(deps: {
 export type KeyUsageTracker = ReturnType<typeof createKeyUsageTracker>;
 
 /** Counts every response of a key-authenticated request; the admin key is not a record and is not counted. */
-export function registerKeyUsageHook(app: FastifyInstance, usage: KeyUsageTracker): void {
+export function registerKeyUsageHook(
+  app: FastifyInstance,
+  usage: KeyUsageTracker,
+  onAbandoned: (handler: AbandonedRequestHandler) => void,
+): void {
   app.addHook('onResponse', (request, reply, done) => {
     const caller = request.caller;
     if (caller !== undefined && !caller.isAdmin) usage.recordRequest(caller.id, reply.statusCode >= 400);
     done();
+  });
+  // The client closed the connection before the answer was complete: a request, and not a success.
+  onAbandoned((request) => {
+    const caller = request.caller;
+    if (caller !== undefined && !caller.isAdmin) usage.recordRequest(caller.id, true);
   });
 }

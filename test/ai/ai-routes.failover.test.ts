@@ -8,6 +8,7 @@ import { bearer } from '../helpers/keys.js';
 import {
   aiKey,
   buildAiApp,
+  buildAiTestApp,
   chatBody,
   parseSse,
   providerOfKind,
@@ -185,15 +186,31 @@ async function post(address: string, path: string, key: string, body: unknown, a
 describe('AI endpoints: clients that go away', () => {
   async function listening(t: Parameters<typeof buildAiApp>[0], server?: FakeServer) {
     const provider = await providerOfKind(t, 'openai');
-    const app = await buildAiApp(t, provider.settings, {
+    const { app, logLines } = await buildAiTestApp(t, provider.settings, {
       ai: { timeouts: { connectMs: 500, headersMs: 10_000, idleMs: 10_000, totalMs: 20_000 } },
     });
     const address = await app.listen({ port: 0, host: '127.0.0.1' });
-    return { app, address, key: await aiKey(app), fakeServer: server ?? provider.server };
+    return { app, logLines, address, key: await aiKey(app), fakeServer: server ?? provider.server };
+  }
+
+  /** Not the gateway's failure: one access line with 499 (as proxies log it), and no error logged. */
+  async function assertLoggedAsClientGone(logLines: () => Record<string, unknown>[]) {
+    const completed = () =>
+      logLines().filter((line) => line.msg === 'request completed' && line.route === '/ai/chat');
+    await eventually(async () => completed().length > 0, 'the access log line');
+    assert.deepEqual(
+      completed().map((line) => line.status),
+      [499],
+    );
+    assert.deepEqual(
+      logLines().filter((line) => line.level === 'error'),
+      [],
+      'nothing is logged as an error',
+    );
   }
 
   it('a client leaving mid-stream closes the upstream connection and is billed what was streamed', async (t) => {
-    const { app, address, key, fakeServer } = await listening(t);
+    const { app, logLines, address, key, fakeServer } = await listening(t);
     // Two words, then the upstream keeps the connection open without sending more.
     fakeServer.script({ kind: 'stall-mid-stream', afterEvents: 4 });
     const { request, response } = await post(address, '/ai/chat', key, { ...chatBody, stream: true });
@@ -213,10 +230,11 @@ describe('AI endpoints: clients that go away', () => {
     const expected = { prompt, completion: estimateTokens('Semantic versioning') };
     await eventually(async () => (await tokensOf(app)).prompt > 0, 'the usage record');
     assert.deepEqual(await tokensOf(app), expected);
+    await assertLoggedAsClientGone(logLines);
   });
 
   it('a client leaving before a non-streamed answer closes the upstream connection', async (t) => {
-    const { address, key, fakeServer } = await listening(t);
+    const { logLines, address, key, fakeServer } = await listening(t);
     fakeServer.script({ kind: 'hang' });
     const { request } = await post(address, '/ai/chat', key, chatBody, false);
     const isChat = (recorded: { method: string }) => recorded.method === 'POST';
@@ -225,5 +243,7 @@ describe('AI endpoints: clients that go away', () => {
     const upstream = fakeServer.requests.find(isChat)!;
     await upstream.closed;
     assert.equal(upstream.clientClosedEarly, true);
+    await assertLoggedAsClientGone(logLines);
+    assert.ok(logLines().some((line) => line.msg === 'the client closed the connection before the answer'));
   });
 });
