@@ -136,7 +136,72 @@ describe('catalog read model', () => {
     const before = queries();
     clock.advance(TTL_MS);
     await readEverything(catalog);
+    // The expired entries are served at once and reloaded in the background.
+    await new Promise((resolve) => setImmediate(resolve));
     assert.ok(queries() > before, 'reloaded after the TTL');
+  });
+
+  it('an expired snapshot is served at once while one reload runs; a failed reload keeps it', async (t) => {
+    const { database, clock, catalog, context } = await setup(t);
+    const repo = createCatalogRepo(database.db);
+    let loads = 0;
+    let failNext = false;
+    let loaded: () => void = () => {};
+    const readModel = createCatalogReadModel({
+      repo: {
+        ...repo,
+        loadProjectRows: async (projectId) => {
+          loads += 1;
+          try {
+            if (failNext) {
+              failNext = false;
+              throw new Error('database unavailable');
+            }
+            return await repo.loadProjectRows(projectId);
+          } finally {
+            loaded();
+          }
+        },
+      },
+      // Its own bus: the write below is an invalidation this read model misses.
+      bus: createLocalEventBus(),
+      clock,
+      ttlMs: TTL_MS,
+    });
+    const nextLoad = () =>
+      new Promise<void>((resolve) => {
+        loaded = resolve;
+      }).then(() => new Promise((resolve) => setImmediate(resolve)));
+    const name = async () => (await readModel.snapshot('trackly'))?.project.name;
+
+    assert.equal(await name(), 'Trackly');
+    await catalog.projects.updateProject(context, 'trackly', { name: 'Renamed' });
+    assert.equal(await name(), 'Trackly', 'the missed invalidation is not seen before the TTL');
+    assert.equal(loads, 1);
+
+    clock.advance(TTL_MS);
+    let reloaded = nextLoad();
+    const served = await Promise.all([name(), name(), name()]);
+    assert.deepEqual(served, ['Trackly', 'Trackly', 'Trackly'], 'served at once, without waiting');
+    await reloaded;
+    assert.equal(loads, 2, 'one reload for concurrent reads');
+    assert.equal(await name(), 'Renamed');
+
+    // A reload that fails keeps the value, and is not retried on every read.
+    await catalog.projects.updateProject(context, 'trackly', { name: 'Renamed again' });
+    clock.advance(TTL_MS);
+    failNext = true;
+    reloaded = nextLoad();
+    assert.equal(await name(), 'Renamed');
+    await reloaded;
+    assert.equal(await name(), 'Renamed');
+    assert.equal(loads, 3);
+    clock.advance(5_000);
+    reloaded = nextLoad();
+    assert.equal(await name(), 'Renamed');
+    await reloaded;
+    assert.equal(loads, 4);
+    assert.equal(await name(), 'Renamed again');
   });
 
   it('a load that began before an invalidation does not store its stale result', async (t) => {

@@ -58,35 +58,62 @@ export interface ProjectReadState {
 const MEMOISED_BODIES = 500;
 const newMemo = (): BodyMemo => new BoundedMemo(MEMOISED_BODIES);
 
-/** A lazily loaded, TTL-bounded map whose loads never store results older than the last drop. */
+/** After a failed refresh, how long the stale value keeps being served before the next attempt. */
+const RETRY_STALE_AFTER_MS = 5_000;
+
+/**
+ * A lazily loaded map whose loads never store results older than the last drop. A dropped or never
+ * loaded key is loaded while the caller waits. An entry older than `ttlMs` (which bounds staleness if
+ * an invalidation event was lost) is still served at once while one reload runs in the background:
+ * on a large catalog a reload takes tens of milliseconds, and checks must not wait for it. A reload
+ * that fails keeps the stale value and is retried after a few seconds.
+ */
 function createLoadingMap<V>(clock: Clock, ttlMs: number, load: (key: string) => Promise<V>) {
   const entries = new Map<string, { value: V; loadedAt: number }>();
   const inflight = new Map<string, Promise<V>>();
   const generations = new Map<string, number>();
 
+  function startLoad(key: string): Promise<V> {
+    const pending = inflight.get(key);
+    if (pending !== undefined) return pending;
+    const startedAt = generations.get(key) ?? 0;
+    const loadedAt = clock.now();
+    const promise = load(key)
+      .then((value) => {
+        if ((generations.get(key) ?? 0) === startedAt) entries.set(key, { value, loadedAt });
+        return value;
+      })
+      .finally(() => {
+        if (inflight.get(key) === promise) inflight.delete(key);
+      });
+    inflight.set(key, promise);
+    return promise;
+  }
+
+  /** Serves a stale entry and refreshes it in the background, once at a time. */
+  function refresh(key: string, entry: { value: V; loadedAt: number }): V {
+    if (!inflight.has(key)) {
+      startLoad(key).catch(() => {
+        // Keep serving what we have; try again after a pause rather than on every request.
+        if (entries.get(key) === entry) entry.loadedAt = clock.now() - ttlMs + RETRY_STALE_AFTER_MS;
+      });
+    }
+    return entry.value;
+  }
+
   return {
     async get(key: string): Promise<V> {
       const entry = entries.get(key);
-      if (entry !== undefined && clock.now() - entry.loadedAt < ttlMs) return entry.value;
-      const pending = inflight.get(key);
-      if (pending !== undefined) return pending;
-      const startedAt = generations.get(key) ?? 0;
-      const loadedAt = clock.now();
-      const promise = load(key)
-        .then((value) => {
-          if ((generations.get(key) ?? 0) === startedAt) entries.set(key, { value, loadedAt });
-          return value;
-        })
-        .finally(() => {
-          if (inflight.get(key) === promise) inflight.delete(key);
-        });
-      inflight.set(key, promise);
-      return promise;
+      if (entry === undefined) return startLoad(key);
+      if (clock.now() - entry.loadedAt < ttlMs) return entry.value;
+      return refresh(key, entry);
     },
-    /** The value when it is loaded and fresh, without loading anything. */
+    /** The value when it is loaded, without waiting; a stale one starts its refresh. */
     peek(key: string): V | undefined {
       const entry = entries.get(key);
-      return entry !== undefined && clock.now() - entry.loadedAt < ttlMs ? entry.value : undefined;
+      if (entry === undefined) return undefined;
+      if (clock.now() - entry.loadedAt < ttlMs) return entry.value;
+      return refresh(key, entry);
     },
     drop(key: string): void {
       generations.set(key, (generations.get(key) ?? 0) + 1);
