@@ -5,8 +5,9 @@
  * - the download counts per project, kept apart so that counting downloads never throws away the
  *   snapshot (and whatever the update service derives from it).
  * A write drops what it changed here and, through the event bus, on every other instance. Entries
- * also expire after the cache TTL, which bounds staleness if an event is ever missed. A per-key
- * generation stops a load that began before an invalidation from storing its stale result.
+ * also expire after the cache TTL, which bounds staleness if an event is ever missed; an expired
+ * entry keeps answering while it reloads in the background. A per-key generation stops a load that
+ * began before an invalidation from storing its stale result.
  */
 import { BoundedMemo } from '../infra/bounded-memo.js';
 import type { Clock } from '../infra/clock.js';
