@@ -15,6 +15,7 @@ import { type AuditLog, createAuditLog } from './audit/audit-log.js';
 import { auditRoutes } from './audit/audit-routes.js';
 import { type Catalog, createCatalog } from './catalog/catalog.js';
 import { catalogAdminRoutes } from './catalog/catalog-admin-routes.js';
+import { catalogDownloadRoutes } from './catalog/catalog-download-routes.js';
 import { catalogRoutes } from './catalog/catalog-routes.js';
 import type { Config } from './config.js';
 import { createDatabase, type Database, type DatabaseOptions } from './db/database.js';
@@ -31,6 +32,7 @@ import { registerCors } from './http/cors.js';
 import { registerErrorHandling } from './http/error-handler.js';
 import { createFastLane, type FastLaneSlot, fastLaneServerFactory } from './http/fast-lane.js';
 import { createLazySerializers, type LazySerializers } from './http/lazy-serializers.js';
+import { type LinkBaseOf, linkBaseResolver, registerLinkBase } from './http/link-base.js';
 import { registerOpenApi } from './http/openapi.js';
 import { registerRequestGuard } from './http/request-guard.js';
 import { requestIdOf } from './http/request-id.js';
@@ -230,8 +232,10 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   const updates = createUpdatesService({
     readModel: catalog.readModel,
     launcherProjectId: config.launcherProjectId,
+    tokens: artifacts.downloadTokens,
   });
 
+  const linkBaseOf = linkBaseResolver(config);
   let shuttingDown = false;
   const routes: InventoryEntry[] = [];
   const gateway: Gateway = {
@@ -288,7 +292,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   });
 
   try {
-    await registerEverything(app, gateway, overrides, accessLog);
+    await registerEverything(app, gateway, overrides, accessLog, linkBaseOf);
   } catch (error) {
     await ai.close();
     await shared.close();
@@ -307,7 +311,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
       accessLog,
       clientIp: clientIpResolver(config.trustProxy),
       isShuttingDown: () => shuttingDown,
-      routes: [updateCheckFastRoute(updates)],
+      routes: [updateCheckFastRoute(updates, linkBaseOf)],
     });
   }
   await shared.bus.ready();
@@ -324,9 +328,11 @@ async function registerEverything(
   gateway: Gateway,
   overrides: AppOverrides,
   accessLog: FastifyBaseLogger,
+  linkBaseOf: LinkBaseOf,
 ): Promise<void> {
   const { config, database, shared, clock } = gateway;
   registerSecurityHeaders(app);
+  registerLinkBase(app, linkBaseOf);
   const onAbandoned = watchAbandonedRequests(app);
   registerRequestLogging(app, accessLog, onAbandoned);
   registerErrorHandling(app, config);
@@ -355,10 +361,16 @@ async function registerEverything(
     metricsToken: config.metricsToken,
   });
   await app.register(keysRoutes, { keys: gateway.keys });
-  await app.register(catalogRoutes, {
+  await app.register(catalogRoutes, { catalog: gateway.catalog });
+  await app.register(catalogDownloadRoutes, {
     catalog: gateway.catalog,
     resolveDownload: (url: string) => gateway.github.resolveDownload(url),
-    storedFileUrl: (projectId, build) => gateway.artifacts.files.urlFor(projectId, build),
+    storedFileUrl: (projectId, build, base) => gateway.artifacts.files.urlFor(projectId, build, base),
+    checkToken: async (token, projectId) => {
+      const check = gateway.artifacts.downloadTokens.check(token, projectId);
+      if (check.kind !== 'valid') return check;
+      return { kind: 'valid', caller: await gateway.verifier.callerById(check.callerId) };
+    },
   });
   await app.register(catalogAdminRoutes, {
     catalog: gateway.catalog,

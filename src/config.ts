@@ -90,6 +90,8 @@ export interface ArtifactsConfig {
   signingSecret: string | undefined;
   /** How long a signed download URL stays valid. */
   signedUrlTtlMs: number;
+  /** How long the download token in a keyed feed's links stays valid (at least this long). */
+  downloadTokenTtlMs: number;
   verify: {
     /** Verify every build after it is added and on the schedule (on demand always works). */
     automatic: boolean;
@@ -383,6 +385,12 @@ function parseArtifacts(reader: EnvReader): ArtifactsConfig {
     maxUploadBytes: reader.bytes('MAX_UPLOAD_SIZE', 2 * 1024 ** 3),
     signingSecret,
     signedUrlTtlMs: reader.int('SIGNED_URL_TTL', 15 * MINUTE, 1_000, 7 * 24 * 60 * MINUTE),
+    downloadTokenTtlMs: reader.int(
+      'DOWNLOAD_TOKEN_TTL',
+      7 * 24 * 60 * MINUTE,
+      60 * MINUTE,
+      90 * 24 * 60 * MINUTE,
+    ),
     verify: {
       automatic: reader.bool('VERIFY_BUILDS', true),
       mode: reader.oneOf('VERIFY_DOWNLOADS', ['size', 'full'] as const, 'size'),

@@ -34,7 +34,6 @@ export function createFileServer(deps: {
   storage: ArtifactStorage;
   signer: UrlSigner;
   clock: Clock;
-  publicUrl: string | undefined;
 }) {
   const { readModel, storage, signer, clock } = deps;
 
@@ -45,8 +44,8 @@ export function createFileServer(deps: {
   }
 
   return {
-    /** The absolute (with PUBLIC_URL) or root-relative signed URL of an uploaded build. */
-    urlFor(projectId: string, build: BuildSnapshot): string {
+    /** The absolute signed URL of an uploaded build, on the gateway's base URL. */
+    urlFor(projectId: string, build: BuildSnapshot, base: string): string {
       if (build.storageKey === null) return build.downloadUrl;
       const file: SignedFile = {
         projectId,
@@ -56,7 +55,7 @@ export function createFileServer(deps: {
         fileName: build.fileName,
         storageKey: build.storageKey,
       };
-      return `${deps.publicUrl ?? ''}${signer.sign(file)}`;
+      return `${base}${signer.sign(file)}`;
     },
 
     /** Checks the signature and finds the file; 403 for invalid or expired links, 404 for a vanished file. */

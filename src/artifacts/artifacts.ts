@@ -21,6 +21,7 @@ import { UploadFormSchema } from './artifacts-upload-form.js';
 import { createUploadService } from './artifacts-upload-service.js';
 import { createUrlChecker } from './artifacts-url-check.js';
 import { createBuildVerifier } from './artifacts-verifier.js';
+import { createDownloadTokens } from './download-tokens.js';
 
 export interface BuildPath {
   projectId: string;
@@ -33,7 +34,7 @@ export function createArtifacts(deps: {
   db: Kysely<Tables>;
   catalog: Catalog;
   clock: Clock;
-  config: Pick<Config, 'artifacts' | 'dataDir' | 'publicUrl'>;
+  config: Pick<Config, 'artifacts' | 'dataDir'>;
   onError: (error: unknown, context: string) => void;
 }) {
   const { catalog, clock, config } = deps;
@@ -79,7 +80,12 @@ export function createArtifacts(deps: {
       storage,
       signer,
       clock,
-      publicUrl: config.publicUrl,
+    }),
+    /** Tokens that let clients download what a keyed feed offered them without a header. */
+    downloadTokens: createDownloadTokens({
+      secret: signing.secret,
+      clock,
+      ttlMs: settings.downloadTokenTtlMs,
     }),
     uploads,
     buildUploads,

@@ -69,15 +69,16 @@ async function readEverything(catalog: Awaited<ReturnType<typeof setup>>['catalo
   const caller = ADMIN_CALLER;
   const channel = { projectId: 'trackly', channelId: 'stable' };
   const build = { ...channel, versionId: '1.0.0', buildId: 'windows-x64' };
+  const links = { base: 'http://gateway.test', query: '' };
   const reads = await Promise.all([
     catalog.reads.listProjects(caller, { page: 1, per_page: 20 }),
     catalog.reads.project(caller, 'trackly'),
     catalog.reads.listVersions(caller, channel, { page: 1, per_page: 20, sort: 'desc' }),
-    catalog.reads.version(caller, { ...channel, versionId: '1.0.0' }),
-    catalog.reads.latest(caller, channel),
-    catalog.reads.build(caller, build),
+    catalog.reads.version(caller, { ...channel, versionId: '1.0.0' }, links),
+    catalog.reads.latest(caller, channel, links),
+    catalog.reads.build(caller, build, links),
   ]);
-  await catalog.reads.download(caller, build);
+  await catalog.reads.downloadBuild(caller, build);
   return reads.map((read) => read.produce());
 }
 
@@ -110,7 +111,7 @@ describe('catalog read model', () => {
       'the same snapshot while nothing changes',
     );
 
-    await catalog.reads.download(ADMIN_CALLER, {
+    await catalog.reads.downloadBuild(ADMIN_CALLER, {
       projectId: 'trackly',
       channelId: 'stable',
       versionId: '1.0.0',

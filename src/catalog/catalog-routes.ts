@@ -1,13 +1,13 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { errorResponses } from '../http/common-schemas.js';
+import type { Links } from './build-links.js';
 import type { Catalog } from './catalog.js';
 import { sendCatalogRead } from './catalog-http-cache.js';
 import {
   BuildDetails,
   BuildParams,
   ChannelParams,
-  DownloadRedirect,
   NotModified,
   ProjectDetails,
   ProjectListQuery,
@@ -18,24 +18,16 @@ import {
   VersionListResponse,
   VersionParams,
 } from './catalog-schemas.js';
-import type { BuildSnapshot } from './catalog-snapshot.js';
 
 const readProjects = { auth: 'key', permission: 'canReadProjects', rateGroup: 'key' } as const;
 const readVersions = { auth: 'key', permission: 'canReadVersions', rateGroup: 'key' } as const;
+/** Readers hold a key: their links need no token. */
+const linksOf = (request: FastifyRequest): Links => ({ base: request.linkBase, query: '' });
 const CACHING =
   ' Answers carry a strong `ETag` and `Cache-Control: private, max-age=<CACHE_TTL>`; `If-None-Match` gets 304.';
 
 /** Catalog reads: served from the in-memory read model, never from the database once warm. */
-export async function catalogRoutes(
-  instance: FastifyInstance,
-  deps: {
-    catalog: Catalog;
-    /** Swaps a stored download URL for the one to send the client to (private GitHub assets); undefined keeps it. */
-    resolveDownload?: (url: string) => Promise<string | undefined>;
-    /** A signed, expiring `/files/…` URL for a build uploaded to this gateway. */
-    storedFileUrl: (projectId: string, build: BuildSnapshot) => string;
-  },
-) {
+export async function catalogRoutes(instance: FastifyInstance, deps: { catalog: Catalog }) {
   const { reads, maxAgeSeconds } = deps.catalog;
   const app = instance.withTypeProvider<TypeBoxTypeProvider>();
 
@@ -116,7 +108,12 @@ export async function catalogRoutes(
       },
     },
     async (request, reply) =>
-      sendCatalogRead(request, reply, await reads.latest(request.caller!, request.params), maxAgeSeconds),
+      sendCatalogRead(
+        request,
+        reply,
+        await reads.latest(request.caller!, request.params, linksOf(request)),
+        maxAgeSeconds,
+      ),
   );
 
   app.get(
@@ -132,7 +129,12 @@ export async function catalogRoutes(
       },
     },
     async (request, reply) =>
-      sendCatalogRead(request, reply, await reads.version(request.caller!, request.params), maxAgeSeconds),
+      sendCatalogRead(
+        request,
+        reply,
+        await reads.version(request.caller!, request.params, linksOf(request)),
+        maxAgeSeconds,
+      ),
   );
 
   app.get(
@@ -148,31 +150,11 @@ export async function catalogRoutes(
       },
     },
     async (request, reply) =>
-      sendCatalogRead(request, reply, await reads.build(request.caller!, request.params), maxAgeSeconds),
-  );
-
-  app.get(
-    '/projects/:projectId/channels/:channelId/versions/:versionId/builds/:buildId/download',
-    {
-      config: readVersions,
-      schema: {
-        tags: ['builds'],
-        summary: 'Download a build',
-        description:
-          'Redirects (302) to the build’s download URL and counts the download. A build uploaded to the gateway redirects to a signed `/files/…` URL that expires after `SIGNED_URL_TTL`.',
-        params: BuildParams,
-        response: { 302: DownloadRedirect, ...errorResponses(401, 403, 404, 429) },
-      },
-    },
-    async (request, reply) => {
-      const build = await reads.downloadBuild(request.caller!, request.params);
-      const stored = build.downloadUrl;
-      const url =
-        build.storageKey !== null
-          ? deps.storedFileUrl(request.params.projectId, build)
-          : ((await deps.resolveDownload?.(stored)) ?? stored);
-      // Every download must reach us to be counted.
-      return reply.header('cache-control', 'no-store').redirect(url, 302);
-    },
+      sendCatalogRead(
+        request,
+        reply,
+        await reads.build(request.caller!, request.params, linksOf(request)),
+        maxAgeSeconds,
+      ),
   );
 }

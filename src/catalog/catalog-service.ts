@@ -7,6 +7,7 @@
 import type { Caller } from '../keys/caller.js';
 import { canSeeProject } from '../keys/caller.js';
 import { projectNotFound, visibleProjects } from '../keys/project-access.js';
+import { type Links, linksKey } from './build-links.js';
 import { buildNotFound, channelNotFound, versionNotFound } from './catalog-errors.js';
 import type { BodyMemo, CatalogReadModel, ProjectReadState } from './catalog-read-model.js';
 import type { VersionListQueryShape } from './catalog-schemas.js';
@@ -160,49 +161,55 @@ export function createCatalogService(deps: { readModel: CatalogReadModel; downlo
     async version(
       caller: Caller,
       params: { projectId: string; channelId: string; versionId: string },
+      links: Links,
     ): Promise<CatalogRead> {
       const { state, version } = await openVersion(caller, params);
       return {
         bodies: state.bodies,
-        key: `version|${version.channelId}|${version.version}`,
-        produce: () => versionDetails(version, state.counts),
+        key: `version|${version.channelId}|${version.version}|${linksKey(links)}`,
+        produce: () => versionDetails(version, state.counts, links),
       };
     },
 
     /** The newest published version the channel offers (its own or an included channel's). */
-    async latest(caller: Caller, params: { projectId: string; channelId: string }): Promise<CatalogRead> {
+    async latest(
+      caller: Caller,
+      params: { projectId: string; channelId: string },
+      links: Links,
+    ): Promise<CatalogRead> {
       const { state, channel } = await openChannel(caller, params.projectId, params.channelId);
       const version = channel.eligible[0];
       if (version === undefined) throw versionNotFound(params.projectId, params.channelId, 'latest');
       return {
         bodies: state.bodies,
-        key: `version|${version.channelId}|${version.version}`,
-        produce: () => versionDetails(version, state.counts),
+        key: `version|${version.channelId}|${version.version}|${linksKey(links)}`,
+        produce: () => versionDetails(version, state.counts, links),
       };
     },
 
     async build(
       caller: Caller,
       params: { projectId: string; channelId: string; versionId: string; buildId: string },
+      links: Links,
     ): Promise<CatalogRead> {
       const { state, build } = await openBuild(caller, params);
       return {
         bodies: state.bodies,
-        key: `build|${build.channelId}|${build.version}|${build.id}`,
-        produce: () => buildDetails(build, state.counts),
+        key: `build|${build.channelId}|${build.version}|${build.id}|${linksKey(links)}`,
+        produce: () => buildDetails(build, state.counts, links),
       };
-    },
-
-    /** Where the build's file is; the download is counted (written in the next batch). */
-    async download(
-      caller: Caller,
-      params: { projectId: string; channelId: string; versionId: string; buildId: string },
-    ): Promise<string> {
-      return (await downloadBuild(caller, params)).downloadUrl;
     },
 
     /** The build a download resolves to (uploaded builds are served from storage), counted as `download`. */
     downloadBuild,
+
+    /** A published build as the caller sees it, without counting anything. */
+    async findBuild(
+      caller: Caller,
+      params: { projectId: string; channelId: string; versionId: string; buildId: string },
+    ): Promise<BuildSnapshot> {
+      return (await openBuild(caller, params)).build;
+    },
   };
 }
 

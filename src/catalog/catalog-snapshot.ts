@@ -46,7 +46,13 @@ export interface BuildSnapshot {
   architecture: string;
   fileName: string;
   fileSize: number;
+  /** The stored URL of a build hosted elsewhere; for an uploaded build, see `downloadPath`. */
   downloadUrl: string;
+  /**
+   * For a build the gateway serves (uploaded): its download route, relative to the gateway's base
+   * URL and ending in the file's name (`buildLink` makes it absolute). Null for external builds.
+   */
+  downloadPath: string | null;
   checksum: Checksum;
   signature: string | null;
   minOsVersion: string | null;
@@ -145,16 +151,23 @@ export function checksumOf(row: Pick<BuildRow, 'sha256' | 'sha512' | 'sha1' | 'm
 }
 
 /**
- * Builds hosted elsewhere are downloaded from their own URL; an uploaded build from the gateway's
- * download route of the row's own channel (promoted copies share the file but not the path), as a
- * path relative to the gateway's base URL.
+ * The gateway's download route of an uploaded build, in the row's own channel (promoted copies share
+ * the file but not the path), relative to the base URL. Its last segment is the file's name, so that
+ * clients naming the download after the URL (electron-updater, browsers) get the right name and
+ * extension. Null for builds hosted elsewhere: they are downloaded from their own URL.
  */
-export function buildDownloadUrl(
-  row: Pick<BuildRow, 'project_id' | 'channel_id' | 'version' | 'id' | 'download_url' | 'storage_key'>,
-): string {
-  if (row.storage_key === null) return row.download_url;
-  const segments = [row.project_id, row.channel_id, row.version, row.id].map(encodeURIComponent);
-  return `/projects/${segments[0]}/channels/${segments[1]}/versions/${segments[2]}/builds/${segments[3]}/download`;
+export function buildDownloadPath(
+  row: Pick<BuildRow, 'project_id' | 'channel_id' | 'version' | 'id' | 'file_name' | 'storage_key'>,
+): string | null {
+  if (row.storage_key === null) return null;
+  const [project, channel, version, build, file] = [
+    row.project_id,
+    row.channel_id,
+    row.version,
+    row.id,
+    row.file_name,
+  ].map(encodeURIComponent);
+  return `/projects/${project}/channels/${channel}/versions/${version}/builds/${build}/download/${file}`;
 }
 
 /** The build of `version` with this id. */
@@ -189,7 +202,8 @@ function buildOf(row: BuildRow, intern: Interner): BuildSnapshot {
     architecture: intern(row.architecture),
     fileName: row.file_name,
     fileSize: Number(row.file_size),
-    downloadUrl: buildDownloadUrl(row),
+    downloadUrl: row.download_url,
+    downloadPath: buildDownloadPath(row),
     checksum: checksumOf(row),
     signature: row.signature,
     minOsVersion: intern(row.min_os_version),

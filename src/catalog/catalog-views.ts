@@ -3,6 +3,7 @@
  * names follow the API reference; the response schemas then drop anything not declared.
  */
 import type { Static } from 'typebox';
+import { buildLink, type Links } from './build-links.js';
 import type { AdminBuild, AdminChannel, AdminProject, AdminVersion } from './catalog-admin-schemas.js';
 import type { ProjectSummary } from './catalog-read-model.js';
 import type { BuildRow, ChannelRow, ProjectRow, VersionRow } from './catalog-repo.js';
@@ -16,7 +17,7 @@ import type {
 } from './catalog-schemas.js';
 import {
   type BuildSnapshot,
-  buildDownloadUrl,
+  buildDownloadPath,
   type ChannelInfo,
   checksumOf,
   type DownloadCounts,
@@ -88,6 +89,7 @@ export function versionListItem(
 export function versionDetails(
   version: VersionSnapshot,
   counts: DownloadCounts,
+  links: Links,
 ): Static<typeof VersionDetails> {
   return {
     id: version.version,
@@ -103,7 +105,7 @@ export function versionDetails(
       architecture: build.architecture,
       file_name: build.fileName,
       file_size: build.fileSize,
-      download_url: build.downloadUrl,
+      download_url: buildLink(build, links),
       checksum: build.checksum,
     })),
     channel: version.channelId,
@@ -111,7 +113,11 @@ export function versionDetails(
   };
 }
 
-export function buildDetails(build: BuildSnapshot, counts: DownloadCounts): Static<typeof BuildDetails> {
+export function buildDetails(
+  build: BuildSnapshot,
+  counts: DownloadCounts,
+  links: Links,
+): Static<typeof BuildDetails> {
   return {
     id: build.id,
     version: build.version,
@@ -119,7 +125,7 @@ export function buildDetails(build: BuildSnapshot, counts: DownloadCounts): Stat
     architecture: build.architecture,
     file_name: build.fileName,
     file_size: build.fileSize,
-    download_url: build.downloadUrl,
+    download_url: buildLink(build, links),
     checksum: build.checksum,
     ...(build.signature !== null ? { signature: build.signature } : {}),
     ...(build.minOsVersion !== null ? { min_os_version: build.minOsVersion } : {}),
@@ -164,7 +170,7 @@ export function adminBuild(row: BuildRow): AdminBuild {
     architecture: row.architecture,
     file_name: row.file_name,
     file_size: Number(row.file_size),
-    download_url: buildDownloadUrl(row),
+    download_url: buildDownloadPath(row) ?? row.download_url,
     checksum: checksumOf(row),
     signature: row.signature,
     min_os_version: row.min_os_version,

@@ -63,11 +63,16 @@ export async function authenticate(request: FastifyRequest, verifier: KeyVerifie
 
 /** Throws 403 when the caller lacks what the route declares. */
 export function authorize(request: FastifyRequest, caller: Caller): void {
-  const { auth, permission } = request.routeOptions.config;
+  const { auth, permission, orPermission } = request.routeOptions.config;
   if (auth === 'admin' && !caller.isAdmin) {
     throw new AppError('FORBIDDEN', 'This operation needs the admin key');
   }
-  if (permission !== undefined && !hasPermission(caller, permission)) {
-    throw new AppError('FORBIDDEN', `This key lacks the ${permission} permission`, { permission });
+  if (permission === undefined || hasPermission(caller, permission)) return;
+  if (orPermission !== undefined) {
+    if (hasPermission(caller, orPermission)) return;
+    throw new AppError('FORBIDDEN', `This key lacks the ${permission} or the ${orPermission} permission`, {
+      permission,
+    });
   }
+  throw new AppError('FORBIDDEN', `This key lacks the ${permission} permission`, { permission });
 }

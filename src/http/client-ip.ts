@@ -7,14 +7,18 @@ import type { IncomingMessage } from 'node:http';
 import proxyAddr from '@fastify/proxy-addr';
 import type { TrustProxy } from '../config.js';
 
+/** Whether an address at a hop is a trusted proxy; undefined when `TRUST_PROXY` is off. */
+export function proxyTrust(trustProxy: TrustProxy): ((address: string, hop: number) => boolean) | undefined {
+  if (trustProxy === false) return undefined;
+  if (trustProxy === true) return () => true;
+  // As Fastify: a bare hop count cannot vouch for the peer, so nothing is trusted.
+  if (typeof trustProxy === 'number') return () => false;
+  return proxyAddr.compile(trustProxy);
+}
+
 export function clientIpResolver(trustProxy: TrustProxy): (request: IncomingMessage) => string | undefined {
-  if (trustProxy === false) return (request) => request.socket.remoteAddress;
-  const trusts: (address: string, hop: number) => boolean =
-    trustProxy === true
-      ? () => true
-      : typeof trustProxy === 'number'
-        ? () => false // as Fastify: a bare hop count cannot vouch for the peer, so nothing is trusted
-        : proxyAddr.compile(trustProxy);
+  const trusts = proxyTrust(trustProxy);
+  if (trusts === undefined) return (request) => request.socket.remoteAddress;
   return (request) => {
     const addresses = proxyAddr.all(request, trusts);
     return addresses[addresses.length - 1];

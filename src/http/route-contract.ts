@@ -17,6 +17,8 @@ export const RATE_GROUPS: readonly RateGroup[] = ['exempt', 'key', 'ip', 'ai', '
 export interface RouteContract {
   auth: AuthMode;
   permission?: Permission;
+  /** A second permission that is enough instead of `permission` (holding either admits the key). */
+  orPermission?: Permission;
   rateGroup: RateGroup;
   /** Also counts against the caller's key-issuance budget (key creation and rotation). */
   limitIssuance?: boolean;
@@ -26,6 +28,7 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     auth?: AuthMode;
     permission?: Permission;
+    orPermission?: Permission;
     rateGroup?: RateGroup;
     limitIssuance?: boolean;
   }
@@ -55,6 +58,9 @@ export function routeContractProblem(
   if (config.permission !== undefined && !isPermission(config.permission)) {
     return `${where} declares an unknown permission ${String(config.permission)}`;
   }
+  if (config.orPermission !== undefined && (!isPermission(config.orPermission) || !config.permission)) {
+    return `${where} declares orPermission without a valid permission pair`;
+  }
   if (config.rateGroup === undefined || !RATE_GROUPS.includes(config.rateGroup)) {
     return `${where} declares no rate-limit group (config.rateGroup: ${RATE_GROUPS.join(' | ')})`;
   }
@@ -75,5 +81,6 @@ export function inventoryEntries(route: RouteOptions): InventoryEntry[] {
     auth: config.auth,
     rateGroup: config.rateGroup,
     ...(config.permission ? { permission: config.permission } : {}),
+    ...(config.orPermission ? { orPermission: config.orPermission } : {}),
   }));
 }

@@ -36,3 +36,19 @@ export function hasPermission(caller: Caller, permission: Permission): boolean {
 export function canSeeProject(caller: Caller, projectId: string): boolean {
   return caller.allowedProjects === undefined || caller.allowedProjects.has(projectId);
 }
+
+/**
+ * Who downloads a build of a project with `public_feeds` without a key: sees that project only and
+ * holds no permission, so it can do nothing else.
+ */
+export function publicDownloaderOf(projectId: string): Caller {
+  return {
+    id: 'public',
+    name: 'public',
+    isAdmin: false,
+    permissions: Object.fromEntries(PERMISSIONS.map((p) => [p, false])) as PermissionSet,
+    rateLimit: undefined,
+    allowedProjects: new Set([projectId]),
+    expiresAt: undefined,
+  };
+}

@@ -148,6 +148,19 @@ export function createKeyVerifier(deps: {
       return answer.known ? answer.caller : undefined;
     },
 
+    /**
+     * The caller behind a key id, for credentials that name a key instead of presenting it (download
+     * tokens): undefined once the key is revoked or expired. Always asks the database, so revocation
+     * is seen at once.
+     */
+    async callerById(id: string): Promise<Caller | undefined> {
+      if (id === ADMIN_CALLER.id) return ADMIN_CALLER;
+      const row = await repo.findLiveById(id);
+      if (row === undefined) return undefined;
+      const caller = callerFromRow(row);
+      return caller.expiresAt !== undefined && clock.now() >= caller.expiresAt ? undefined : caller;
+    },
+
     /** Drops cached entries here and on every other instance. */
     async invalidate(hashes: string[]): Promise<void> {
       await bus.publish(KEYS_INVALIDATED_TOPIC, { hashes } satisfies KeysInvalidatedEvent);

@@ -28,6 +28,16 @@ export function createKeysRepo(db: Kysely<Tables>) {
         .executeTakeFirst();
     },
 
+    /** A key that is not revoked, by id only. */
+    async findLiveById(id: string): Promise<ApiKeyRow | undefined> {
+      return db
+        .selectFrom('api_keys')
+        .selectAll()
+        .where('revoked_at', 'is', null)
+        .where('id', '=', id)
+        .executeTakeFirst();
+    },
+
     /** A key that is not revoked, by case-insensitive name or by id. */
     async findLive(nameOrId: string): Promise<ApiKeyRow | undefined> {
       return db

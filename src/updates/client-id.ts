@@ -1,8 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyRequest } from 'fastify';
 import { AppError } from '../errors.js';
 import { MAX_CLIENT_ID_LENGTH } from './rollout-bucket.js';
-import type { MemoisedAnswer } from './updates-service.js';
 
 /**
  * The installation's id for staged rollouts: the `client_id` query parameter (updater clients that
@@ -24,23 +23,4 @@ export function clientIdFrom(fromQuery: unknown, headers: IncomingHttpHeaders): 
     });
   }
   return value;
-}
-
-/** The headers of a memoised JSON answer (the fast lane sends the same). */
-export const MEMOISED_JSON_HEADERS: Readonly<Record<string, string>> = {
-  'cache-control': 'private, no-cache',
-  'content-type': 'application/json; charset=utf-8',
-};
-
-/**
- * Sends a JSON answer serialised once per memo entry (through the route's response schema, which
- * drops undeclared fields). Answers differ per client, so shared caches must not keep them.
- */
-export function sendMemoisedJson(reply: FastifyReply, answer: MemoisedAnswer): FastifyReply {
-  let body = answer.memo.get(answer.key);
-  if (body === undefined) {
-    body = String(reply.serialize(answer.produce()));
-    answer.memo.set(answer.key, body);
-  }
-  return reply.headers(MEMOISED_JSON_HEADERS).send(body);
 }

@@ -23,6 +23,7 @@ export async function checkLauncher(
   caller: Caller,
   input: LauncherCheckInput,
   clientId: string | undefined,
+  base: string,
 ) {
   const { os, architecture, launcher_version } = input.client;
 
@@ -34,7 +35,13 @@ export async function checkLauncher(
       launcher_version,
       'client.launcher_version',
     );
-    launcher = launcherUpdate(current, resolution, os, architecture);
+    launcher = launcherUpdate(
+      current,
+      resolution,
+      os,
+      architecture,
+      updates.links(base, caller, index.project),
+    );
   } catch (error) {
     launcher = { available: false, current: launcher_version, latest: null, error: entryError(error) };
   }
@@ -48,7 +55,8 @@ export async function checkLauncher(
         item.version,
         'version',
       );
-      projectUpdates.push(projectUpdateEntry(item.project_id, current, resolution, os, architecture));
+      const links = updates.links(base, caller, index.project);
+      projectUpdates.push(projectUpdateEntry(item.project_id, current, resolution, os, architecture, links));
     } catch (error) {
       projectUpdates.push({
         project_id: item.project_id,

@@ -14,6 +14,7 @@ import type {
 } from '../catalog/catalog-snapshot.js';
 import { buildForTarget } from '../catalog/catalog-targets.js';
 import { BoundedMemo } from '../infra/bounded-memo.js';
+import type { ResponseMemo } from './memoised-answers.js';
 import type { ResolvedCheck } from './update-resolver.js';
 
 export interface Candidate {
@@ -34,7 +35,6 @@ export interface BuildProfile {
 export const ANY_BUILD: BuildProfile = { name: 'any', accepts: () => true };
 
 /** Serialised answers of one target, keyed by what else they depend on; bounded. */
-export type ResponseMemo = BoundedMemo<string>;
 const MEMOISED_RESPONSES = 1_000;
 
 export interface TargetIndex {

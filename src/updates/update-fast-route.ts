@@ -6,11 +6,14 @@
 
 import { ARCHITECTURES, PLATFORMS } from '../catalog/catalog-targets.js';
 import type { FastAnswer, FastLaneRoute } from '../http/fast-lane.js';
-import { clientIdFrom, MEMOISED_JSON_HEADERS } from './client-id.js';
+import type { LinkBaseOf } from '../http/link-base.js';
+import { clientIdFrom } from './client-id.js';
+import { MEMOISED_CACHE_CONTROL } from './memoised-answers.js';
 import { MAX_CLIENT_ID_LENGTH } from './rollout-bucket.js';
 import type { UpdateQueryShape } from './updates-schemas.js';
 import type { UpdatesService } from './updates-service.js';
 
+const JSON_TYPE = 'application/json; charset=utf-8';
 const PATH = /^\/projects\/([a-z0-9][a-z0-9-]{0,63})\/channels\/([a-z0-9][a-z0-9-]{0,63})\/update\/?$/;
 const PLATFORM_SET: ReadonlySet<string> = new Set(PLATFORMS);
 const ARCHITECTURE_SET: ReadonlySet<string> = new Set(ARCHITECTURES);
@@ -37,15 +40,18 @@ export function plainUpdateQuery(query: string): UpdateQueryShape | undefined {
   return { ...shape, client_id };
 }
 
-export function updateCheckFastRoute(updates: UpdatesService): FastLaneRoute {
+export function updateCheckFastRoute(updates: UpdatesService, linkBaseOf: LinkBaseOf): FastLaneRoute {
   return {
     pattern: '/projects/:projectId/channels/:channelId/update',
     permission: 'canCheckUpdates',
     matches: (path) => path.endsWith('/update') || path.endsWith('/update/'),
     answer(path, query, request, caller): FastAnswer | undefined {
+      // Conditional requests (304) are the route's to answer.
+      if (request.headers['if-none-match'] !== undefined) return undefined;
       const match = PATH.exec(path);
       const parsed = match && plainUpdateQuery(query);
-      if (!match || !parsed) return undefined;
+      const base = linkBaseOf(request);
+      if (!match || !parsed || base === undefined) return undefined;
       let clientId: string | undefined;
       try {
         clientId = clientIdFrom(parsed.client_id, request.headers);
@@ -53,9 +59,13 @@ export function updateCheckFastRoute(updates: UpdatesService): FastLaneRoute {
         return undefined; // the route answers the 400
       }
       const params = { projectId: match[1]!, channelId: match[2]! };
-      const answer = updates.warmUpdateCheck(caller, params, parsed, clientId);
-      const body = answer?.memo.get(answer.key);
-      return body === undefined ? undefined : { body, headers: MEMOISED_JSON_HEADERS };
+      const answer = updates.warmUpdateCheck(caller, params, parsed, clientId, base);
+      const entry = answer?.memo.get(answer.key);
+      if (entry === undefined) return undefined;
+      return {
+        body: entry.body,
+        headers: { 'cache-control': MEMOISED_CACHE_CONTROL, 'content-type': JSON_TYPE, etag: entry.etag },
+      };
     },
   };
 }

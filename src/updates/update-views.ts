@@ -1,4 +1,5 @@
 /** Shapes of update answers, built from a resolution. Field names follow the API reference. */
+import { buildLink, type Links } from '../catalog/build-links.js';
 import type { Candidate } from './update-candidates.js';
 import type { NoUpdateReason, Resolution } from './update-resolver.js';
 import type { LauncherUpdateShape, ProjectUpdateEntryShape, UpdateResponseShape } from './updates-schemas.js';
@@ -16,11 +17,11 @@ export function noUpdateMessage(reason: NoUpdateReason, platform: string, archit
   }
 }
 
-function offerFields(offer: Candidate) {
+function offerFields(offer: Candidate, links: Links) {
   const { version, build } = offer;
   return {
     release_notes: version.releaseNotes,
-    download_url: build.downloadUrl,
+    download_url: buildLink(build, links),
     file_name: build.fileName,
     file_size: build.fileSize,
     checksum: build.checksum,
@@ -34,6 +35,7 @@ export function updateResponse(
   resolution: Resolution,
   platform: string,
   architecture: string,
+  links: Links,
 ): UpdateResponseShape {
   if (!resolution.updateAvailable) {
     return {
@@ -49,7 +51,7 @@ export function updateResponse(
     current_version: current,
     latest_version: offer.version.version,
     breaking_changes: resolution.breakingChanges,
-    ...offerFields(offer),
+    ...offerFields(offer, links),
     mandatory: resolution.mandatory,
     rollout: { percentage: offer.version.rolloutPercentage },
     ...(resolution.rollback ? { rollback: true } : {}),
@@ -61,6 +63,7 @@ export function launcherUpdate(
   resolution: Resolution,
   platform: string,
   architecture: string,
+  links: Links,
 ): LauncherUpdateShape {
   if (!resolution.updateAvailable) {
     return {
@@ -78,7 +81,7 @@ export function launcherUpdate(
     breaking_changes: resolution.breakingChanges,
     mandatory: resolution.mandatory,
     ...(resolution.rollback ? { rollback: true } : {}),
-    download_url: offer.build.downloadUrl,
+    download_url: buildLink(offer.build, links),
     file_size: offer.build.fileSize,
     checksum: offer.build.checksum,
   };
@@ -90,6 +93,7 @@ export function projectUpdateEntry(
   resolution: Resolution,
   platform: string,
   architecture: string,
+  links: Links,
 ): ProjectUpdateEntryShape {
   if (!resolution.updateAvailable) {
     return {
@@ -109,7 +113,7 @@ export function projectUpdateEntry(
     breaking_changes: resolution.breakingChanges,
     mandatory: resolution.mandatory,
     ...(resolution.rollback ? { rollback: true } : {}),
-    download_url: offer.build.downloadUrl,
+    download_url: buildLink(offer.build, links),
     file_size: offer.build.fileSize,
     checksum: offer.build.checksum,
   };

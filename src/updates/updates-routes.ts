@@ -1,8 +1,10 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
+import { NotModified } from '../catalog/catalog-schemas.js';
 import { errorResponses } from '../http/common-schemas.js';
-import { clientIdOf, sendMemoisedJson } from './client-id.js';
+import { clientIdOf } from './client-id.js';
 import { checkLauncher } from './launcher-check.js';
+import { memoised, sendMemoised } from './memoised-answers.js';
 import {
   LauncherCheckBody,
   LauncherCheckResponse,
@@ -13,6 +15,7 @@ import {
 } from './updates-schemas.js';
 import type { UpdatesService } from './updates-service.js';
 
+const JSON_TYPE = 'application/json; charset=utf-8';
 const checkUpdates = { auth: 'key', permission: 'canCheckUpdates', rateGroup: 'key' } as const;
 
 /** The JSON update checks. Native updater feeds are in `feeds/feed-routes.ts`. */
@@ -32,17 +35,25 @@ export async function updatesRoutes(instance: FastifyInstance, deps: { updates: 
           '`breaking_changes` covers every version skipped; `mandatory` says the current version is below a `min_supported_version` of one of them; ' +
           '`rollback: true` offers an older version to a client whose version was yanked. Staged rollouts admit a client by a stable bucket of ' +
           '(`client_id` or `X-Client-Id`, project, version). No build for the target → 200 with `update_available: false` and a message; ' +
-          'an invalid `current_version` → 400.',
+          'an invalid `current_version` → 400. Download links are absolute; for a project without `public_feeds` they carry a download token, so the file downloads without a header. ' +
+          'Answers carry a strong `ETag` (per client bucket); `If-None-Match` gets 304.',
         params: UpdateParams,
         querystring: UpdateQuery,
-        response: { 200: UpdateResponse, ...errorResponses(400, 401, 403, 404, 429) },
+        response: { 200: UpdateResponse, 304: NotModified, ...errorResponses(400, 401, 403, 404, 429) },
       },
     },
-    async (request, reply) =>
-      sendMemoisedJson(
-        reply,
-        await updates.updateCheck(request.caller!, request.params, request.query, clientIdOf(request)),
-      ),
+    async (request, reply) => {
+      const answer = await updates.updateCheck(
+        request.caller!,
+        request.params,
+        request.query,
+        clientIdOf(request),
+        request.linkBase,
+      );
+      // Serialised through the route's response schema, which drops undeclared fields.
+      const entry = memoised(answer.memo, answer.key, () => String(reply.serialize(answer.produce())));
+      return sendMemoised(request, reply, entry, JSON_TYPE);
+    },
   );
 
   app.post(
@@ -60,7 +71,13 @@ export async function updatesRoutes(instance: FastifyInstance, deps: { updates: 
       },
     },
     async (request, reply) => {
-      const answer = await checkLauncher(updates, request.caller!, request.body, clientIdOf(request));
+      const answer = await checkLauncher(
+        updates,
+        request.caller!,
+        request.body,
+        clientIdOf(request),
+        request.linkBase,
+      );
       return reply.header('cache-control', 'private, no-cache').send(answer);
     },
   );

@@ -7,11 +7,12 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
+import { createDownloadTokens } from '../artifacts/download-tokens.js';
 import { createAuditLog } from '../audit/audit-log.js';
 import { createCatalog } from '../catalog/catalog.js';
 import { createDatabase } from '../db/database.js';
 import { migrateToLatest } from '../db/migrate.js';
-import { createManualClock } from '../infra/clock.js';
+import { createManualClock, systemClock } from '../infra/clock.js';
 import { createLocalEventBus } from '../infra/event-bus.js';
 import { ADMIN_CALLER } from '../keys/caller.js';
 import { checkLauncher } from './launcher-check.js';
@@ -64,18 +65,24 @@ async function setup(t: { after: (fn: () => Promise<void>) => void }) {
   await catalog.projects.createProject(context, { id: 'trackly', name: 'Trackly' });
   await release('1.0.0');
   await release('1.1.0');
-  const updates = createUpdatesService({ readModel: catalog.readModel, launcherProjectId: 'launcher' });
+  const tokens = createDownloadTokens({ secret: 's'.repeat(32), clock: systemClock, ttlMs: 3_600_000 });
+  const updates = createUpdatesService({
+    readModel: catalog.readModel,
+    launcherProjectId: 'launcher',
+    tokens,
+  });
   return { updates, release, queries: () => queries };
 }
 
 const QUERY = { current_version: '1.0.0', platform: 'windows', architecture: 'x64' } as const;
 const PARAMS = { projectId: 'trackly', channelId: 'stable' };
+const BASE = 'http://gateway.test';
 
 describe('update checks on a warm read model', () => {
   it('touch no database, and see the next catalog write', async (t) => {
     const { updates, release, queries } = await setup(t);
     const everything = async () => {
-      const answer = await updates.updateCheck(ADMIN_CALLER, PARAMS, QUERY, 'client-1');
+      const answer = await updates.updateCheck(ADMIN_CALLER, PARAMS, QUERY, 'client-1', BASE);
       const launcher = await checkLauncher(
         updates,
         ADMIN_CALLER,
@@ -87,6 +94,7 @@ describe('update checks on a warm read model', () => {
           ],
         },
         undefined,
+        BASE,
       );
       const feed = await updates.feedChannel(ADMIN_CALLER, 'trackly', 'stable');
       return { body: answer.produce() as { latest_version: string }, launcher, feed };
@@ -106,8 +114,8 @@ describe('update checks on a warm read model', () => {
 
   it('memoises per snapshot: the same answer object path is reused, not recomputed', async (t) => {
     const { updates } = await setup(t);
-    const first = await updates.updateCheck(ADMIN_CALLER, PARAMS, QUERY, undefined);
-    const second = await updates.updateCheck(ADMIN_CALLER, PARAMS, QUERY, undefined);
+    const first = await updates.updateCheck(ADMIN_CALLER, PARAMS, QUERY, undefined, BASE);
+    const second = await updates.updateCheck(ADMIN_CALLER, PARAMS, QUERY, undefined, BASE);
     assert.equal(first.memo, second.memo, 'one memo per (snapshot, channel, target)');
     assert.equal(first.key, second.key);
   });

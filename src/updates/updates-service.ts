@@ -5,21 +5,23 @@
  * only for partial rollouts), then look up the serialised answer by (current version, offer).
  * Nothing is sorted or queried; a catalog write replaces the snapshot and so every memo at once.
  */
+import type { DownloadTokens } from '../artifacts/download-tokens.js';
+import { type Links, linksKey } from '../catalog/build-links.js';
 import { channelNotFound } from '../catalog/catalog-errors.js';
 import type { CatalogReadModel } from '../catalog/catalog-read-model.js';
 import { normalizeVersion } from '../catalog/catalog-semver.js';
-import type { VersionSnapshot } from '../catalog/catalog-snapshot.js';
+import type { ProjectInfo, VersionSnapshot } from '../catalog/catalog-snapshot.js';
 import { AppError } from '../errors.js';
 import { unauthorized } from '../http/auth.js';
 import { type Caller, canSeeProject } from '../keys/caller.js';
 import { projectNotFound } from '../keys/project-access.js';
+import type { ResponseMemo } from './memoised-answers.js';
 import { isInRollout } from './rollout-bucket.js';
 import {
   ANY_BUILD,
   type BuildProfile,
   type ChannelIndex,
   channelIndex,
-  type ResponseMemo,
   type TargetIndex,
   targetIndex,
 } from './update-candidates.js';
@@ -34,6 +36,9 @@ export interface MemoisedAnswer {
   produce: () => unknown;
 }
 
+/** Whether the answer is for a key (with its download token) or for an anonymous public-feed client. */
+export type Asker = Caller | undefined;
+
 export interface Check {
   index: ChannelIndex;
   target: TargetIndex;
@@ -47,8 +52,22 @@ export function invalidVersion(field: string, value: string): AppError {
   });
 }
 
-export function createUpdatesService(deps: { readModel: CatalogReadModel; launcherProjectId: string }) {
-  const { readModel } = deps;
+export function createUpdatesService(deps: {
+  readModel: CatalogReadModel;
+  launcherProjectId: string;
+  tokens: DownloadTokens;
+}) {
+  const { readModel, tokens } = deps;
+
+  /**
+   * Links in an answer: absolute on `base`; for a key asking about a project without public feeds,
+   * with that key's download token, so that the client downloads what it was offered without a
+   * header (CONTRACT "Links that leave the gateway").
+   */
+  function links(base: string, asker: Asker, project: ProjectInfo): Links {
+    if (asker === undefined || project.publicFeeds) return { base, query: '' };
+    return { base, query: `?token=${tokens.issue(asker.id, project.id)}` };
+  }
 
   /** The channel as a key sees it: projects outside its `allowedProjects` do not exist. */
   async function visibleChannel(caller: Caller, projectId: string, channelId: string) {
@@ -115,14 +134,15 @@ export function createUpdatesService(deps: { readModel: CatalogReadModel; launch
     index: ChannelIndex,
     query: UpdateQueryShape,
     clientId: string | undefined,
+    answerLinks: Links,
   ): MemoisedAnswer {
     const chosen = check(index, query.platform, query.architecture, clientId);
     return {
       memo: chosen.target.responses,
-      key: `json|${query.current_version}|${chosen.offerIndex}`,
+      key: `json|${query.current_version}|${chosen.offerIndex}|${linksKey(answerLinks)}`,
       produce: () => {
         const { current, resolution } = resolve(chosen, query.current_version);
-        return updateResponse(current, resolution, query.platform, query.architecture);
+        return updateResponse(current, resolution, query.platform, query.architecture, answerLinks);
       },
     };
   }
@@ -132,6 +152,7 @@ export function createUpdatesService(deps: { readModel: CatalogReadModel; launch
     visibleChannel,
     check,
     resolve,
+    links,
 
     /**
      * A feed's channel: with a key, as `visibleChannel`; without one, only a project that publishes
@@ -159,9 +180,10 @@ export function createUpdatesService(deps: { readModel: CatalogReadModel; launch
       params: { projectId: string; channelId: string },
       query: UpdateQueryShape,
       clientId: string | undefined,
+      base: string,
     ): Promise<MemoisedAnswer> {
       const index = await visibleChannel(caller, params.projectId, params.channelId);
-      return updateAnswer(index, query, clientId);
+      return updateAnswer(index, query, clientId, links(base, caller, index.project));
     },
 
     /**
@@ -174,11 +196,12 @@ export function createUpdatesService(deps: { readModel: CatalogReadModel; launch
       params: { projectId: string; channelId: string },
       query: UpdateQueryShape,
       clientId: string | undefined,
+      base: string,
     ): MemoisedAnswer | undefined {
       if (!canSeeProject(caller, params.projectId)) return undefined;
       const snapshot = readModel.warmSnapshot(params.projectId);
       const index = snapshot && channelIndex(snapshot, params.channelId);
-      return index ? updateAnswer(index, query, clientId) : undefined;
+      return index ? updateAnswer(index, query, clientId, links(base, caller, index.project)) : undefined;
     },
   };
 }

@@ -91,13 +91,16 @@ export async function buildRows(app: FastifyInstance) {
   return app.gateway.database.db.selectFrom('builds').selectAll().execute();
 }
 
-/** Follows the authenticated download redirect; returns the signed `/files/…` path. */
+/**
+ * Follows the authenticated download redirect to the absolute signed link (on the request's own
+ * host, as `app.inject` sends it); returns its path and query, for `app.inject` to follow.
+ */
 export async function signedPath(app: FastifyInstance, buildId: string): Promise<string> {
   const response = await app.inject({ url: `${BUILD_URL}/${buildId}/download`, headers: adminAuth });
   assert.equal(response.statusCode, 302, response.body);
   const location = String(response.headers.location);
-  assert.match(location, /^\/files\/trackly\/stable\/1\.0\.0\//);
-  return location;
+  assert.match(location, /^http:\/\/localhost:80\/files\/trackly\/stable\/1\.0\.0\//);
+  return location.slice('http://localhost:80'.length);
 }
 
 /** Waits for a condition that another party (the server) brings about; fails after `timeoutMs`. */

@@ -41,14 +41,17 @@ for (const { backend, skip } of await databaseBackends()) {
       });
       assert.equal(created.stored, true);
       assert.equal(created.status, 'pending');
-      assert.equal(created.download_url, `${BUILD_URL}/windows-x64/download`);
+      assert.equal(created.download_url, `${BUILD_URL}/windows-x64/download/trackly-setup.exe`);
       assert.equal(created.signature, 'sig==');
       assert.equal(storedFiles(namespace.dataDir).length, 1);
       assert.ok(!JSON.stringify(created).includes('storage_key'));
 
       const read = (await app.inject({ url: `${BUILD_URL}/windows-x64`, headers: adminAuth })).json();
       assert.equal(read.checksum.sha512, digest('sha512', content));
-      assert.equal(read.download_url, `${BUILD_URL}/windows-x64/download`);
+      assert.equal(
+        read.download_url,
+        `http://localhost:80${BUILD_URL}/windows-x64/download/trackly-setup.exe`,
+      );
 
       const file = await app.inject({ url: await signedPath(app, 'windows-x64') });
       assert.equal(file.statusCode, 200);

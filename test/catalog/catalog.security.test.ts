@@ -199,8 +199,13 @@ for (const { backend, skip } of await databaseBackends()) {
         (route) =>
           !route.url.endsWith('/builds/:buildId/verify') && route.url !== '/admin/projects/:projectId/sync',
       );
-      assert.equal(ownRoutes.filter((route) => route.method !== 'HEAD').length, 20);
-      for (const route of catalogRoutes) {
+      // The named download link is also served without a key (public feeds, download tokens): its
+      // public variant is checked by the download tests.
+      const keyed = catalogRoutes.filter(
+        (route) => route.auth !== 'public' || !route.url.endsWith('/:fileName'),
+      );
+      assert.equal(ownRoutes.filter((route) => route.method !== 'HEAD').length, 22);
+      for (const route of keyed) {
         assert.equal(route.auth, 'key', route.url);
         assert.equal(route.rateGroup, 'key', route.url);
         const expected = route.url.startsWith('/admin')
@@ -209,6 +214,7 @@ for (const { backend, skip } of await databaseBackends()) {
             ? 'canReadVersions'
             : 'canReadProjects';
         assert.equal(route.permission, expected, `${route.method} ${route.url}`);
+        if (route.url.endsWith('/download/:fileName')) assert.equal(route.orPermission, 'canCheckUpdates');
       }
     });
   });

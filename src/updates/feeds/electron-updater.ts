@@ -6,27 +6,37 @@
  * have them, and the previous version stays on offer.
  */
 import { Document, Scalar } from 'yaml';
+import { buildLink, type Links } from '../../catalog/build-links.js';
 import type { BuildSnapshot, ChannelSnapshot, VersionSnapshot } from '../../catalog/catalog-snapshot.js';
 import { electronUpdaterAccepts, sha512Base64 } from './feed-builds.js';
 
 export interface YmlTarget {
+  /** The channel the file names when it is not `latest` or the path's own channel. */
+  channel: string | undefined;
   platform: 'windows' | 'macos' | 'linux';
   /** Build architectures the file lists, in preference order. */
   architectures: readonly string[];
 }
 
-/** `latest.yml`, `latest-mac.yml`, `latest-linux-arm64.yml`, … (or the channel's own name instead of `latest`). */
+/**
+ * `latest.yml`, `latest-mac.yml`, `latest-linux-arm64.yml`, …: `latest` or the path's channel means
+ * that channel; any other name is the channel electron-updater was set to (`beta.yml`), which the
+ * caller looks up in the project.
+ */
 export function ymlTarget(fileName: string, channelId: string): YmlTarget | undefined {
   const match = /^([a-z0-9-]+?)(-mac|-linux)?(-arm64)?\.yml$/.exec(fileName);
-  if (match === null || (match[1] !== 'latest' && match[1] !== channelId)) return undefined;
+  if (match === null) return undefined;
+  const channel = match[1] === 'latest' || match[1] === channelId ? undefined : match[1];
   const arm64 = match[3] !== undefined;
   if (match[2] === '-mac') {
     return {
+      channel,
       platform: 'macos',
       architectures: arm64 ? ['arm64', 'universal'] : ['universal', 'x64', 'arm64'],
     };
   }
   return {
+    channel,
     platform: match[2] === '-linux' ? 'linux' : 'windows',
     architectures: arm64 ? ['arm64'] : ['x64'],
   };
@@ -63,7 +73,11 @@ export function latestForYml(
   return undefined;
 }
 
-export function electronUpdaterYml(version: VersionSnapshot, files: readonly BuildSnapshot[]): string {
+export function electronUpdaterYml(
+  version: VersionSnapshot,
+  files: readonly BuildSnapshot[],
+  links: Links,
+): string {
   const main = files[0]!;
   // Quoted, as electron-builder writes it: YAML 1.1 readers would otherwise turn it into a date.
   const releaseDate = new Scalar(version.publishedAt ?? version.createdAt);
@@ -71,11 +85,11 @@ export function electronUpdaterYml(version: VersionSnapshot, files: readonly Bui
   const content: Record<string, unknown> = {
     version: version.version,
     files: files.map((build) => ({
-      url: build.downloadUrl,
+      url: buildLink(build, links),
       sha512: sha512Base64(build.checksum.sha512!),
       size: build.fileSize,
     })),
-    path: main.downloadUrl,
+    path: buildLink(main, links),
     sha512: sha512Base64(main.checksum.sha512!),
     releaseDate,
   };

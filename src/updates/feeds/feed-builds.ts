@@ -50,10 +50,13 @@ export function sha512Base64(hex: string): string {
 
 /** Tauri: `darwin`/`windows`/`linux` and Rust arch names; our own names are accepted too. */
 export const TAURI_TARGETS = { darwin: 'macos', macos: 'macos', windows: 'windows', linux: 'linux' } as const;
+/** `armv7` and `riscv64` are Tauri targets the catalog has no architecture for: always "no update". */
 export const TAURI_ARCHES = {
   x86_64: 'x64',
   aarch64: 'arm64',
   i686: 'x86',
+  armv7: null,
+  riscv64: null,
   x64: 'x64',
   arm64: 'arm64',
   x86: 'x86',

@@ -12,7 +12,7 @@ export const TauriParams = Type.Object({
   projectId: slug,
   channelId: slug,
   target: oneOf(TAURI_TARGETS, 'Tauri `{{target}}`: darwin, windows or linux'),
-  arch: oneOf(TAURI_ARCHES, 'Tauri `{{arch}}`: x86_64, aarch64 or i686'),
+  arch: oneOf(TAURI_ARCHES, 'Tauri `{{arch}}`: x86_64, aarch64 or i686 (armv7 and riscv64 always get 204)'),
   currentVersion,
 });
 

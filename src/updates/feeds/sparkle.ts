@@ -6,6 +6,8 @@
  * with url, length and — when the build has one — its EdDSA signature. Sparkle picks the newest
  * item it may install, so the feed lists the client's offer first and older full releases after it.
  */
+
+import { buildLink, type Links } from '../../catalog/build-links.js';
 import type { ProjectInfo } from '../../catalog/catalog-snapshot.js';
 import type { Candidate } from '../update-candidates.js';
 
@@ -32,7 +34,7 @@ export function rfc822(iso: string): string {
   return new Date(iso).toUTCString();
 }
 
-function item(candidate: Candidate): string {
+function item(candidate: Candidate, links: Links): string {
   const { version, build } = candidate;
   const lines = [
     '    <item>',
@@ -56,7 +58,7 @@ function item(candidate: Candidate): string {
   }
   const signature = build.signature === null ? '' : ` sparkle:edSignature="${escapeXml(build.signature)}"`;
   lines.push(
-    `      <enclosure url="${escapeXml(build.downloadUrl)}" length="${build.fileSize}" type="application/octet-stream"${signature}/>`,
+    `      <enclosure url="${escapeXml(buildLink(build, links))}" length="${build.fileSize}" type="application/octet-stream"${signature}/>`,
     '    </item>',
   );
   return lines.join('\n');
@@ -71,6 +73,7 @@ export function appcast(
   channelName: string,
   candidates: readonly Candidate[],
   offerIndex: number,
+  links: Links,
 ): string {
   const items: Candidate[] = [];
   if (offerIndex >= 0) {
@@ -86,7 +89,7 @@ export function appcast(
     `    <title>${escapeXml(`${project.name} (${channelName})`)}</title>`,
     `    <description>${escapeXml(project.description)}</description>`,
     ...(project.homepage !== null ? [`    <link>${escapeXml(project.homepage)}</link>`] : []),
-    ...items.map(item),
+    ...items.map((candidate) => item(candidate, links)),
     '  </channel>',
     '</rss>',
   ].join('\n');

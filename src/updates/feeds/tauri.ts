@@ -4,6 +4,7 @@
  * `{version, url, signature, notes, pub_date}` with `pub_date` in RFC 3339. Only signed builds are
  * offered (see `TAURI_BUILDS`).
  */
+import { buildLink, type Links } from '../../catalog/build-links.js';
 import type { ResolvedCheck } from '../update-resolver.js';
 
 export interface TauriUpdate {
@@ -15,12 +16,12 @@ export interface TauriUpdate {
 }
 
 /** The JSON body, or undefined for 204. */
-export function tauriUpdate({ resolution }: ResolvedCheck): TauriUpdate | undefined {
+export function tauriUpdate({ resolution }: ResolvedCheck, links: Links): TauriUpdate | undefined {
   if (!resolution.updateAvailable) return undefined;
   const { version, build } = resolution.offer;
   return {
     version: version.version,
-    url: build.downloadUrl,
+    url: buildLink(build, links),
     signature: build.signature ?? '',
     notes: version.releaseNotes,
     pub_date: version.publishedAt ?? version.createdAt,
