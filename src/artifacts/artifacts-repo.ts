@@ -1,16 +1,11 @@
 /** The SQL of uploaded files and build verification (the `builds` columns this domain owns). */
 import type { Kysely } from 'kysely';
 import type { BuildKey, BuildRow } from '../catalog/catalog-repo.js';
-import type { BuildStatus, Tables } from '../db/tables.js';
+import type { Tables } from '../db/tables.js';
+import type { VerificationOutcome } from './artifacts-verification-policy.js';
 
 /** What a verification checked: its result applies only if the build still describes that file. */
 export type VerifiedFile = Pick<BuildRow, 'sha256' | 'file_size' | 'download_url' | 'storage_key'>;
-
-export interface VerificationOutcome {
-  status: Exclude<BuildStatus, 'pending'>;
-  reason: string;
-  at: string;
-}
 
 export function createArtifactsRepo(db: Kysely<Tables>) {
   const whereBuild = (key: BuildKey) =>
@@ -30,14 +25,17 @@ export function createArtifactsRepo(db: Kysely<Tables>) {
       key: BuildKey,
       file: VerifiedFile,
       outcome: VerificationOutcome,
+      now: string,
     ): Promise<boolean> {
       let query = db
         .updateTable('builds')
         .set({
           status: outcome.status,
           status_reason: outcome.reason,
-          verified_at: outcome.at,
-          updated_at: outcome.at,
+          ...(outcome.decidedAt !== undefined ? { verified_at: outcome.decidedAt } : {}),
+          verification_attempts: outcome.attempts,
+          next_retry_at: outcome.nextRetryAt,
+          updated_at: now,
         })
         .where('project_id', '=', key.projectId)
         .where('channel_id', '=', key.channelId)
@@ -54,18 +52,28 @@ export function createArtifactsRepo(db: Kysely<Tables>) {
       return Number(result.numUpdatedRows) > 0;
     },
 
-    /** Builds never verified, or last verified before `staleBefore`, oldest first. */
-    async listDue(staleBefore: string, limit: number): Promise<BuildKey[]> {
+    /**
+     * Builds due for a check at `now`: those whose retry time has come, and — when no retry is
+     * scheduled — pending ones and those last decided before `staleBefore`.
+     */
+    async listDue(now: string, staleBefore: string, limit: number): Promise<BuildKey[]> {
       const rows = await db
         .selectFrom('builds')
         .select(['project_id', 'channel_id', 'version', 'id'])
         .where((eb) =>
           eb.or([
-            eb('status', '=', 'pending'),
-            eb('verified_at', 'is', null),
-            eb('verified_at', '<', staleBefore),
+            eb('next_retry_at', '<=', now),
+            eb.and([
+              eb('next_retry_at', 'is', null),
+              eb.or([
+                eb('status', '=', 'pending'),
+                eb('verified_at', 'is', null),
+                eb('verified_at', '<', staleBefore),
+              ]),
+            ]),
           ]),
         )
+        .orderBy('next_retry_at')
         .orderBy('verified_at')
         .orderBy('created_at')
         .limit(limit)

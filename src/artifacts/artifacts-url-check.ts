@@ -2,19 +2,37 @@
  * Checks of externally hosted builds: reachable, and of the size the catalog claims (HEAD, else a
  * one-byte ranged GET for servers that refuse HEAD or omit the length); in `full` mode the file is
  * downloaded and its SHA-256 compared. Redirects are followed by hand so that every hop passes the
- * SSRF guard; every connection resolves names through the guarded lookup.
+ * SSRF guard; every connection resolves names through the guarded lookup. Only a 404/410, a size or a
+ * checksum mismatch fail a check; network trouble, other statuses and refusals are inconclusive.
  */
 import { createHash } from 'node:crypto';
 import { Agent, request } from 'undici';
 import { guardedLookup, OutboundRefused, refusedLiteralHost } from './artifacts-outbound-guard.js';
-
-export type UrlCheck = { ok: true; detail: string } | { ok: false; reason: string };
+import { type CheckResult, httpStatusResult } from './artifacts-verification-policy.js';
 
 const MAX_REDIRECTS = 5;
 
 type Answer = Awaited<ReturnType<typeof request>>;
 
 class CheckFailed extends Error {}
+
+/** undici's timeout codes, by the phase they interrupted. */
+const TIMEOUT_PHASES: Record<string, string> = {
+  UND_ERR_CONNECT_TIMEOUT: 'connecting',
+  UND_ERR_HEADERS_TIMEOUT: 'waiting for the answer',
+  UND_ERR_BODY_TIMEOUT: 'reading the answer',
+};
+
+/** A network error as an admin reads it: `getaddrinfo ENOTFOUND cdn.example.com`, `timed out …`. */
+export function describeNetworkError(error: unknown, timeoutMs: number): string {
+  const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
+  const codeText = typeof code === 'string' ? code : undefined;
+  const phase = codeText !== undefined ? TIMEOUT_PHASES[codeText] : undefined;
+  if (phase !== undefined) return `timed out ${phase} (after ${timeoutMs} ms)`;
+  // Connection errors of several addresses (AggregateError) carry the code but an empty message.
+  const text = typeof message === 'string' && message !== '' ? message : (codeText ?? String(error));
+  return codeText !== undefined && !text.includes(codeText) ? `${text} (${codeText})` : text;
+}
 
 export function createUrlChecker(options: { allowPrivate: boolean; timeoutMs: number }) {
   const agent = new Agent({
@@ -83,38 +101,44 @@ export function createUrlChecker(options: { allowPrivate: boolean; timeoutMs: nu
     return { status: ranged.statusCode, size };
   }
 
-  function failure(error: unknown): UrlCheck {
-    if (error instanceof CheckFailed) return { ok: false, reason: error.message };
+  /** A check that could not reach the file tells nothing about the file: inconclusive. */
+  function unreachable(error: unknown): CheckResult {
+    if (error instanceof CheckFailed) return { verdict: 'inconclusive', reason: error.message };
     const cause = (error as { cause?: unknown }).cause ?? error;
-    if (cause instanceof OutboundRefused) return { ok: false, reason: `refused: ${cause.message}` };
-    const code = (cause as { code?: string }).code;
-    return { ok: false, reason: `unreachable: ${code ?? (cause as Error).message ?? String(cause)}` };
+    if (cause instanceof OutboundRefused)
+      return { verdict: 'inconclusive', reason: `refused: ${cause.message}` };
+    return {
+      verdict: 'inconclusive',
+      reason: `unreachable: ${describeNetworkError(cause, options.timeoutMs)}`,
+    };
   }
 
   return {
-    async checkSize(url: string, expectedSize: number): Promise<UrlCheck> {
+    async checkSize(url: string, expectedSize: number): Promise<CheckResult> {
       try {
         const { status, size } = await reportedSize(url);
-        if (status >= 400) return { ok: false, reason: `download URL answered HTTP ${status}` };
-        if (size === undefined) return { ok: false, reason: `download URL reports no size (HTTP ${status})` };
+        if (status >= 300) return httpStatusResult(status);
+        if (size === undefined) {
+          return { verdict: 'inconclusive', reason: `download URL reports no size (HTTP ${status})` };
+        }
         if (size !== expectedSize) {
           return {
-            ok: false,
+            verdict: 'failed',
             reason: `size mismatch: expected ${expectedSize} bytes, the server reports ${size}`,
           };
         }
-        return { ok: true, detail: `reachable, ${size} bytes as expected` };
+        return { verdict: 'verified', detail: `reachable, ${size} bytes as expected` };
       } catch (error) {
-        return failure(error);
+        return unreachable(error);
       }
     },
 
-    async checkContent(url: string, expectedSize: number, expectedSha256: string): Promise<UrlCheck> {
+    async checkContent(url: string, expectedSize: number, expectedSha256: string): Promise<CheckResult> {
       try {
         const answer = await open(url, 'GET');
         if (answer.statusCode >= 300) {
           await answer.body.dump();
-          return { ok: false, reason: `download URL answered HTTP ${answer.statusCode}` };
+          return httpStatusResult(answer.statusCode);
         }
         const hash = createHash('sha256');
         let size = 0;
@@ -127,20 +151,20 @@ export function createUrlChecker(options: { allowPrivate: boolean; timeoutMs: nu
         if (size !== expectedSize) {
           answer.body.destroy();
           return {
-            ok: false,
+            verdict: 'failed',
             reason: `size mismatch: expected ${expectedSize} bytes, downloaded ${size > expectedSize ? 'more' : size}`,
           };
         }
         const sha256 = hash.digest('hex');
         if (sha256 !== expectedSha256)
-          return { ok: false, reason: `SHA-256 mismatch: the download hashes to ${sha256}` };
-        return { ok: true, detail: `downloaded ${size} bytes, SHA-256 matches` };
+          return { verdict: 'failed', reason: `SHA-256 mismatch: the download hashes to ${sha256}` };
+        return { verdict: 'verified', detail: `downloaded ${size} bytes, SHA-256 matches` };
       } catch (error) {
-        return failure(error);
+        return unreachable(error);
       }
     },
 
-    /** Aborts running checks (they end as failures nobody records) and closes connections. */
+    /** Aborts running checks (they end as results nobody records) and closes connections. */
     async close(): Promise<void> {
       for (const controller of running) controller.abort();
       await agent.destroy();

@@ -1,10 +1,12 @@
 /**
  * Build verification in the background: every build goes `pending` → `verified` | `failed` with a
  * reason and a time. Uploaded files are re-hashed from storage; external URLs are checked for
- * reachability and size (or downloaded and hashed in `full` mode). It runs after each build is added,
- * on a schedule (pending and stale builds, plus removal of files no build refers to any more), and
- * on demand. Work is queued with a small concurrency so that a burst of new builds does not open
- * dozens of downloads at once; a build already being verified is not verified twice concurrently.
+ * reachability and size (or downloaded and hashed in `full` mode). A check that cannot reach the
+ * file keeps the build's status and is retried with backoff (artifacts-verification-policy.ts). It
+ * runs after each build is added, on a schedule (builds whose retry is due, pending and stale
+ * builds, plus removal of files no build refers to any more), and on demand. Work is queued with a
+ * small concurrency so that a burst of new builds does not open dozens of downloads at once; a
+ * build already being verified is not verified twice concurrently.
  */
 import { pipeline } from 'node:stream/promises';
 import type { BuildKey, BuildRow } from '../catalog/catalog-repo.js';
@@ -12,12 +14,15 @@ import type { ArtifactsConfig } from '../config.js';
 import type { Clock } from '../infra/clock.js';
 import { isoString } from '../infra/clock.js';
 import { DigestStream } from './artifacts-digests.js';
-import type { ArtifactsRepo, VerificationOutcome } from './artifacts-repo.js';
+import type { ArtifactsRepo } from './artifacts-repo.js';
 import type { ArtifactStorage } from './artifacts-storage.js';
-import type { UrlCheck, UrlChecker } from './artifacts-url-check.js';
+import type { UrlChecker } from './artifacts-url-check.js';
+import { type CheckResult, verificationOutcome } from './artifacts-verification-policy.js';
 
 const CONCURRENCY = 2;
 const BATCH = 200;
+/** How often the schedule looks for due retries (first retries come a minute after a failure). */
+const DUE_CHECK_MS = 15_000;
 /** Files younger than this are never swept: their build row may still be committing. */
 const SWEEP_GRACE_MS = 60 * 60 * 1000;
 
@@ -39,12 +44,14 @@ export function createBuildVerifier(deps: {
   const queue: BuildKey[] = [];
   let active = 0;
   let timer: NodeJS.Timeout | undefined;
+  let lastSweepAt: number | undefined;
+  let ticking = false;
   let stopped = false;
   let idleWaiters: (() => void)[] = [];
 
-  async function checkStored(row: BuildRow & { storage_key: string }): Promise<UrlCheck> {
+  async function checkStored(row: BuildRow & { storage_key: string }): Promise<CheckResult> {
     const info = await storage.stat(row.storage_key);
-    if (info === undefined) return { ok: false, reason: 'the stored file is missing' };
+    if (info === undefined) return { verdict: 'failed', reason: 'the stored file is missing' };
     const digest = new DigestStream();
     await pipeline(storage.read(row.storage_key), digest, async (source) => {
       for await (const _ of source) {
@@ -55,17 +62,28 @@ export function createBuildVerifier(deps: {
     const { size, sha256 } = digest.digests();
     if (size !== Number(row.file_size)) {
       return {
-        ok: false,
+        verdict: 'failed',
         reason: `size mismatch: expected ${row.file_size} bytes, the stored file has ${size}`,
       };
     }
     if (sha256 !== row.sha256)
-      return { ok: false, reason: `SHA-256 mismatch: the stored file hashes to ${sha256}` };
-    return { ok: true, detail: 'stored file re-hashed, SHA-256 matches' };
+      return { verdict: 'failed', reason: `SHA-256 mismatch: the stored file hashes to ${sha256}` };
+    return { verdict: 'verified', detail: 'stored file re-hashed, SHA-256 matches' };
   }
 
-  function check(row: BuildRow): Promise<UrlCheck> {
-    if (row.storage_key !== null) return checkStored({ ...row, storage_key: row.storage_key });
+  async function check(row: BuildRow): Promise<CheckResult> {
+    if (row.storage_key !== null) {
+      try {
+        return await checkStored({ ...row, storage_key: row.storage_key });
+      } catch (error) {
+        if (stopped) throw error;
+        // A storage that cannot be read now (permissions, I/O) says nothing about the file itself.
+        return {
+          verdict: 'inconclusive',
+          reason: `the stored file could not be read: ${(error as Error).message}`,
+        };
+      }
+    }
     const size = Number(row.file_size);
     return config.mode === 'full'
       ? urls.checkContent(row.download_url, size, row.sha256.toLowerCase())
@@ -77,10 +95,16 @@ export function createBuildVerifier(deps: {
     if (row === undefined) return undefined;
     const result = await check(row);
     if (stopped) return row;
-    const outcome: VerificationOutcome = result.ok
-      ? { status: 'verified', reason: result.detail, at: isoString(clock.now()) }
-      : { status: 'failed', reason: result.reason, at: isoString(clock.now()) };
-    if (await repo.recordVerification(key, row, outcome)) await deps.onChanged([key.projectId]);
+    const outcome = verificationOutcome(
+      { ...row, verification_attempts: Number(row.verification_attempts) },
+      result,
+      clock.now(),
+      // Without automatic verification nothing would run the retry, so none is promised.
+      { retries: config.automatic, capMs: config.intervalMs },
+    );
+    if (await repo.recordVerification(key, row, outcome, isoString(clock.now()))) {
+      await deps.onChanged([key.projectId]);
+    }
     return repo.findBuild(key);
   }
 
@@ -137,12 +161,21 @@ export function createBuildVerifier(deps: {
     return removed;
   }
 
+  /**
+   * Queues the builds that are due (retry time come, never verified, or verified longer than the
+   * interval ago) and, once per interval, sweeps unreferenced files. Runs every few seconds; the
+   * clock decides what is due, so tests advance it and call this instead of waiting.
+   */
   async function scheduledPass(): Promise<void> {
+    const now = clock.now();
     if (config.automatic) {
-      const due = await repo.listDue(isoString(clock.now() - config.intervalMs), BATCH);
+      const due = await repo.listDue(isoString(now), isoString(now - config.intervalMs), BATCH);
       for (const key of due) enqueue(key);
     }
-    await sweepUnreferencedFiles();
+    if (lastSweepAt === undefined || now - lastSweepAt >= config.intervalMs) {
+      lastSweepAt = now;
+      await sweepUnreferencedFiles();
+    }
   }
 
   return {
@@ -159,14 +192,20 @@ export function createBuildVerifier(deps: {
       return new Promise((resolve) => idleWaiters.push(resolve));
     },
     start(): void {
-      timer ??= setInterval(() => {
-        scheduledPass().catch((error: unknown) => deps.onError(error, 'scheduled build verification'));
-      }, config.intervalMs);
+      const tick = () => {
+        // A slow pass (a large sweep) is not overlapped by the next tick.
+        if (ticking) return;
+        ticking = true;
+        scheduledPass()
+          .catch((error: unknown) => deps.onError(error, 'scheduled build verification'))
+          .finally(() => {
+            ticking = false;
+          });
+      };
+      timer ??= setInterval(tick, Math.min(DUE_CHECK_MS, config.intervalMs));
       timer.unref();
-      // Builds left pending by a restart are picked up at once rather than an interval later.
-      if (config.automatic) {
-        scheduledPass().catch((error: unknown) => deps.onError(error, 'scheduled build verification'));
-      }
+      // Builds left pending by a restart are picked up at once rather than a tick later.
+      if (config.automatic) tick();
     },
     async stop(): Promise<void> {
       stopped = true;

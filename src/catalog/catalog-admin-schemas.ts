@@ -219,11 +219,27 @@ export const AdminBuildView = Type.Object({
   checksum: ChecksumView,
   signature: Type.Union([Type.String(), Type.Null()]),
   min_os_version: Type.Union([Type.String(), Type.Null()]),
-  status: Type.Union([Type.Literal('pending'), Type.Literal('verified'), Type.Literal('failed')]),
+  status: Type.Union([Type.Literal('pending'), Type.Literal('verified'), Type.Literal('failed')], {
+    description:
+      '`failed` only on definitive evidence (HTTP 404/410, a size or checksum mismatch, a missing stored file); ' +
+      'a host that cannot be reached leaves a build `pending` (still offered to clients) or `verified`',
+  }),
   status_reason: Type.Union([Type.String(), Type.Null()], {
-    description: 'Why verification failed (or how the build was verified)',
+    description:
+      'What the last check found: how the build was verified, why it failed, or — when the host could not be ' +
+      "reached — what happened and when it is retried (e.g. 'unreachable: getaddrinfo ENOTFOUND cdn.example.com; " +
+      "retrying at 2026-02-07T12:01:00Z'); a failed build keeps the reason it failed for",
   }),
   verified_at: Type.Union([timestamp, Type.Null()], { description: 'When `status` was last decided' }),
+  verification_attempts: Type.Integer({
+    minimum: 0,
+    description: 'Checks in a row that could not reach the file (0 after a conclusive check)',
+  }),
+  next_retry_at: Type.Union([timestamp, Type.Null()], {
+    description:
+      'When verification tries again after a check that could not reach the file (backoff: 1 min, 2, 4 … ' +
+      'up to VERIFY_INTERVAL_MS); null when no retry is scheduled',
+  }),
   stored: Type.Boolean({ description: 'True when the file was uploaded to this gateway' }),
   downloads: Type.Integer(),
   created_at: timestamp,

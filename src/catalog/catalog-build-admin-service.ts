@@ -51,6 +51,8 @@ export function createCatalogBuildAdminService(deps: {
             status: 'pending' as const,
             status_reason: null,
             verified_at: null,
+            verification_attempts: 0,
+            next_retry_at: null,
             storage_key: null,
             downloads: 0,
             position: Math.max(-1, ...existing.map((build) => build.position)) + 1,

@@ -69,6 +69,8 @@ function build(channelId: string, v: string, platform: string, architecture: str
     status: 'pending',
     status_reason: null,
     verified_at: null,
+    verification_attempts: 0,
+    next_retry_at: null,
     storage_key: null,
     downloads: 0,
     position,

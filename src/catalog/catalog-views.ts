@@ -177,6 +177,8 @@ export function adminBuild(row: BuildRow): AdminBuild {
     status: row.status,
     status_reason: row.status_reason,
     verified_at: row.verified_at,
+    verification_attempts: Number(row.verification_attempts),
+    next_retry_at: row.next_retry_at,
     stored: row.storage_key !== null,
     downloads: Number(row.downloads),
     created_at: row.created_at,

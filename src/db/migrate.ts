@@ -6,17 +6,21 @@ export interface MigrationReport {
   applied: string[];
 }
 
-/** Applies every pending migration. Safe to run from several instances at once (the migrator locks). */
-export async function migrateToLatest(database: Database): Promise<MigrationReport> {
-  await database.ping();
-  const migrator = new Migrator({
+/** The migrator of `database` (also used by tests that step through migrations). */
+export function createMigrator(database: Database): Migrator {
+  return new Migrator({
     db: database.db,
     provider: { getMigrations: async () => allMigrations(database.dialect) },
     // Kysely looks for its bookkeeping tables across every schema; name ours so that another
     // schema's tables (another gateway or test sharing the database) are not mistaken for them.
     ...(database.pgSchema ? { migrationTableSchema: database.pgSchema } : {}),
   });
-  const { error, results } = await migrator.migrateToLatest();
+}
+
+/** Applies every pending migration. Safe to run from several instances at once (the migrator locks). */
+export async function migrateToLatest(database: Database): Promise<MigrationReport> {
+  await database.ping();
+  const { error, results } = await createMigrator(database).migrateToLatest();
   const failed = results?.find((result) => result.status === 'Error');
   if (error !== undefined || failed !== undefined) {
     const name = failed ? ` (${failed.migrationName})` : '';

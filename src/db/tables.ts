@@ -128,6 +128,10 @@ export interface BuildsTable {
   status_reason: string | null;
   /** When the verifier last set `status` (null while never verified). */
   verified_at: string | null;
+  /** Checks in a row that could not reach the file (0 after a conclusive one; migration 0008). */
+  verification_attempts: Generated<number>;
+  /** When the verifier tries again after such a check; null when no retry is scheduled. */
+  next_retry_at: string | null;
   /** Where an uploaded build's file is in the artifact storage; null for builds hosted elsewhere. */
   storage_key: string | null;
   /** Added in batches by the download counter. */

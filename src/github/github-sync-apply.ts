@@ -165,12 +165,14 @@ async function syncBuilds(
     stillOwned.push(build.id);
     const differing = COMPARED_BUILD_FIELDS.filter((field) => String(row[field]) !== String(desired[field]));
     if (differing.length === 0) continue;
-    // A different file needs a new verification; other changes keep the verification result.
+    // A different file needs a new verification (at once, not at the old file's retry time);
+    // other changes keep the verification result.
     const sameFile = row.sha256 === desired.sha256 && Number(row.file_size) === desired.file_size;
     const { status, status_reason, verified_at, ...fields } = desired;
+    const reverify = { status, status_reason, verified_at, verification_attempts: 0, next_retry_at: null };
     await tx.updateBuild(
       { ...key, buildId: build.id },
-      { ...fields, ...(sameFile ? {} : { status, status_reason, verified_at }), updated_at: now },
+      { ...fields, ...(sameFile ? {} : reverify), updated_at: now },
     );
     changes.push(`build ${build.id}: ${differing.join(', ')}`);
   }

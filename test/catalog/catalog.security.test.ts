@@ -168,6 +168,8 @@ for (const { backend, skip } of await databaseBackends()) {
       const base = '/projects/trackly/channels/stable/versions/1.0.0';
       const internal = [
         'status_reason',
+        'verification_attempts',
+        'next_retry_at',
         'edited_fields',
         'source',
         'yank_reason',

@@ -65,6 +65,8 @@ export function snapshotOf(versions: VersionSpec[], channels = ['stable', 'beta'
         sha512: null,
         sha1: null,
         verified_at: null,
+        verification_attempts: 0,
+        next_retry_at: null,
         storage_key: null,
         md5: null,
         signature: null,

@@ -7,6 +7,7 @@ import { buildSha1Migration } from './0004-build-sha1.js';
 import { githubSyncMigration } from './0005-github-sync.js';
 import { artifactsMigration } from './0006-artifacts.js';
 import { buildMinOsVersionMigration } from './0007-build-min-os-version.js';
+import { buildVerificationRetriesMigration } from './0008-build-verification-retries.js';
 
 /**
  * Every migration, in order. Names sort lexically; never rename or edit one that has shipped, add
@@ -21,5 +22,6 @@ export function allMigrations(dialect: DialectName): Record<string, Migration> {
     '0005-github-sync': githubSyncMigration(),
     '0006-artifacts': artifactsMigration(),
     '0007-build-min-os-version': buildMinOsVersionMigration(),
+    '0008-build-verification-retries': buildVerificationRetriesMigration(),
   };
 }
