@@ -40,6 +40,11 @@ const MEMOISED_RESPONSES = 1_000;
 export interface TargetIndex {
   /** Versions with a usable build for the target, newest first. */
   candidates: readonly Candidate[];
+  /**
+   * The newest version newer than every candidate whose build for the target failed verification:
+   * why nothing (or something older) is offered, told to the admin key.
+   */
+  failed: Candidate | undefined;
   /** Resolutions by `<current version>|<offer index>`: everything else they depend on is fixed here. */
   resolutions: BoundedMemo<ResolvedCheck>;
   responses: ResponseMemo;
@@ -84,6 +89,22 @@ export function candidatesFor(
     if (build !== undefined) candidates.push({ version, build });
   }
   return candidates;
+}
+
+/** The newest version, before any candidate, whose build for the target failed verification. */
+export function newestFailed(
+  channel: ChannelSnapshot,
+  platform: string,
+  architecture: string,
+  profile: BuildProfile,
+): Candidate | undefined {
+  for (const version of channel.eligible) {
+    if (pickBuild(version, platform, architecture, profile) !== undefined) return undefined;
+    const failed = version.builds.filter((build) => build.status === 'failed' && profile.accepts(build));
+    const build = buildForTarget(failed, platform, architecture);
+    if (build !== undefined) return { version, build };
+  }
+  return undefined;
 }
 
 /** Yanked versions of the channel and the channels it includes, unless one of them still offers it. */
@@ -143,6 +164,7 @@ export function targetIndex(
   if (target === undefined) {
     target = {
       candidates: candidatesFor(index.channel, platform, architecture, profile),
+      failed: newestFailed(index.channel, platform, architecture, profile),
       resolutions: new BoundedMemo(MEMOISED_RESPONSES),
       responses: new BoundedMemo(MEMOISED_RESPONSES),
     };

@@ -30,19 +30,30 @@ function offerFields(offer: Candidate, links: Links) {
   };
 }
 
+/**
+ * What the admin key is told when a newer release is held back because its build failed
+ * verification (readers see the plain message: the failure is the studio's business).
+ */
+export function failedBuildNote(failed: Candidate): string {
+  const { version, build } = failed;
+  const reason = build.statusReason === null ? '' : ` (${build.statusReason})`;
+  return `; ${version.version} is not offered: its build '${build.id}' failed verification${reason}`;
+}
+
 export function updateResponse(
   current: string,
   resolution: Resolution,
   platform: string,
   architecture: string,
   links: Links,
+  note = '',
 ): UpdateResponseShape {
   if (!resolution.updateAvailable) {
     return {
       update_available: false,
       current_version: current,
       latest_version: resolution.latest?.version.version ?? null,
-      message: noUpdateMessage(resolution.reason, platform, architecture),
+      message: `${noUpdateMessage(resolution.reason, platform, architecture)}${note}`,
     };
   }
   const { offer } = resolution;

@@ -26,7 +26,7 @@ import {
   targetIndex,
 } from './update-candidates.js';
 import { type ResolvedCheck, resolveOffer, selectOffer } from './update-resolver.js';
-import { updateResponse } from './update-views.js';
+import { failedBuildNote, updateResponse } from './update-views.js';
 import type { UpdateQueryShape } from './updates-schemas.js';
 
 /** An answer served from a memo of serialised bodies: `produce` runs only on a miss. */
@@ -131,18 +131,25 @@ export function createUpdatesService(deps: {
   }
 
   function updateAnswer(
+    caller: Caller,
     index: ChannelIndex,
     query: UpdateQueryShape,
     clientId: string | undefined,
     answerLinks: Links,
   ): MemoisedAnswer {
     const chosen = check(index, query.platform, query.architecture, clientId);
+    const failed = caller.isAdmin ? chosen.target.failed : undefined;
+    const audience = failed === undefined ? '' : '|admin';
     return {
       memo: chosen.target.responses,
-      key: `json|${query.current_version}|${chosen.offerIndex}|${linksKey(answerLinks)}`,
+      key: `json|${query.current_version}|${chosen.offerIndex}|${linksKey(answerLinks)}${audience}`,
       produce: () => {
         const { current, resolution } = resolve(chosen, query.current_version);
-        return updateResponse(current, resolution, query.platform, query.architecture, answerLinks);
+        const note =
+          failed !== undefined && !resolution.updateAvailable && resolution.reason !== 'ahead'
+            ? failedBuildNote(failed)
+            : '';
+        return updateResponse(current, resolution, query.platform, query.architecture, answerLinks, note);
       },
     };
   }
@@ -183,7 +190,7 @@ export function createUpdatesService(deps: {
       base: string,
     ): Promise<MemoisedAnswer> {
       const index = await visibleChannel(caller, params.projectId, params.channelId);
-      return updateAnswer(index, query, clientId, links(base, caller, index.project));
+      return updateAnswer(caller, index, query, clientId, links(base, caller, index.project));
     },
 
     /**
@@ -201,7 +208,9 @@ export function createUpdatesService(deps: {
       if (!canSeeProject(caller, params.projectId)) return undefined;
       const snapshot = readModel.warmSnapshot(params.projectId);
       const index = snapshot && channelIndex(snapshot, params.channelId);
-      return index ? updateAnswer(index, query, clientId, links(base, caller, index.project)) : undefined;
+      return index
+        ? updateAnswer(caller, index, query, clientId, links(base, caller, index.project))
+        : undefined;
     },
   };
 }

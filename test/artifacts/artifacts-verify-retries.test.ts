@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { isoString } from '../../src/infra/clock.js';
-import { bearer, createKey } from '../helpers/keys.js';
+import { adminAuth, bearer, createKey } from '../helpers/keys.js';
 import { databaseBackends } from '../helpers/services.js';
 import { closedOrigin, verificationApp } from './verify-fixtures.js';
 
@@ -161,6 +161,18 @@ for (const { backend, skip } of await databaseBackends()) {
       assert.equal(windows.statusCode, 200, windows.body);
       assert.equal(windows.json().update_available, false, 'a failed build is never offered');
       assert.equal(windows.json().latest_version, null);
+      assert.equal(windows.json().message, 'No release of this channel has a build for windows/x64');
+
+      const asAdmin = await app.inject({
+        url: '/projects/trackly/channels/stable/update?current_version=0.9.0&platform=windows&architecture=x64',
+        headers: adminAuth,
+      });
+      assert.equal(asAdmin.json().update_available, false);
+      assert.equal(
+        asAdmin.json().message,
+        `No release of this channel has a build for windows/x64; 1.0.0 is not offered: its build 'windows-x64' failed verification (${gone.status_reason})`,
+        'the admin key is told why',
+      );
     });
   });
 }
