@@ -214,6 +214,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     flushIntervalMs: config.keys.usageFlushIntervalMs,
     onError: logFailure,
     onBuildAdded: (key) => artifacts.verifier.buildAdded(key),
+    releaseFiles: (storageKeys) => artifacts.releaseFiles(storageKeys),
   });
   const artifacts = createArtifacts({ db: database.db, catalog, clock, config, onError: logFailure });
 

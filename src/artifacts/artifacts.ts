@@ -113,6 +113,18 @@ export function createArtifacts(deps: {
         return adminBuild(row);
       },
     },
+    /**
+     * Removes the stored files of deleted builds that no build refers to any more (promoted copies
+     * share files). A failure is logged; the periodic sweep removes what is left.
+     */
+    async releaseFiles(storageKeys: string[]): Promise<void> {
+      try {
+        const referenced = await repo.referencedStorageKeys(storageKeys);
+        for (const key of storageKeys) if (!referenced.has(key)) await storage.delete(key);
+      } catch (error) {
+        deps.onError(error, 'removing the files of deleted builds');
+      }
+    },
     start: () => verifier.start(),
     /** Stops verification; uploads still running finish or fail on their own connection. */
     stop: () => verifier.stop(),

@@ -1,6 +1,6 @@
 /** Request and response schemas of the catalog admin API. */
 import { type Static, Type } from 'typebox';
-import { ChecksumView } from './catalog-schemas.js';
+import { ChecksumView, VersionListQuery } from './catalog-schemas.js';
 import { ARCHITECTURES, type Architecture, PLATFORMS, type Platform } from './catalog-targets.js';
 
 const slug = (description: string) =>
@@ -266,3 +266,43 @@ export const AdminVersionView = Type.Object({
   updated_at: timestamp,
 });
 export type AdminVersion = Static<typeof AdminVersionView>;
+
+const versionStatus = (options: { description?: string } = {}) =>
+  Type.Union([Type.Literal('draft'), Type.Literal('published'), Type.Literal('yanked')], options);
+
+export const AdminVersionListQuery = Type.Object(
+  {
+    ...VersionListQuery.properties,
+    status: Type.Optional(
+      versionStatus({ description: 'Only versions in this state (default: every state)' }),
+    ),
+  },
+  { additionalProperties: false },
+);
+export type AdminVersionListQueryShape = Static<typeof AdminVersionListQuery>;
+
+export const AdminVersionListItem = Type.Object({
+  id: Type.String({ description: 'The semver version' }),
+  channel: Type.String(),
+  name: Type.String(),
+  description: Type.String(),
+  breaking_changes: Type.Boolean(),
+  min_supported_version: Type.Union([Type.String(), Type.Null()]),
+  rollout_percentage: Type.Integer(),
+  status: versionStatus(),
+  published_at: Type.Union([timestamp, Type.Null()], { description: 'Null for a version never published' }),
+  yanked_at: Type.Union([timestamp, Type.Null()]),
+  yank_reason: Type.Union([Type.String(), Type.Null()]),
+  source: Type.Union([Type.Literal('manual'), Type.Literal('github')]),
+  build_count: Type.Integer(),
+  created_at: timestamp,
+  updated_at: timestamp,
+});
+export type AdminVersionListEntry = Static<typeof AdminVersionListItem>;
+
+export const AdminVersionListResponse = Type.Object({
+  versions: Type.Array(AdminVersionListItem),
+  total: Type.Integer({ description: 'Versions of the channel in the requested state' }),
+  page: Type.Integer(),
+  per_page: Type.Integer(),
+});

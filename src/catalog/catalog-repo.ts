@@ -151,6 +151,40 @@ function catalogQueries(db: Kysely<Tables>) {
         .execute();
     },
 
+    /** Every version of a channel in any state (or in `status`), each with its number of builds. */
+    async listChannelVersions(
+      projectId: string,
+      channelId: string,
+      status: VersionRow['status'] | undefined,
+    ): Promise<{ row: VersionRow; buildCount: number }[]> {
+      let query = db
+        .selectFrom('versions')
+        .selectAll()
+        .where('project_id', '=', projectId)
+        .where('channel_id', '=', channelId);
+      if (status !== undefined) query = query.where('status', '=', status);
+      const rows = await query.execute();
+      const counts = await db
+        .selectFrom('builds')
+        .select(['version', (eb) => eb.fn.countAll<number>().as('total')])
+        .where('project_id', '=', projectId)
+        .where('channel_id', '=', channelId)
+        .groupBy('version')
+        .execute();
+      const countOf = new Map(counts.map((count) => [count.version, Number(count.total)]));
+      return rows.map((row) => ({ row, buildCount: countOf.get(row.version) ?? 0 }));
+    },
+
+    /** Deletes a version; its builds go with it (the foreign key cascades). */
+    async deleteVersion(key: VersionKey): Promise<void> {
+      await db
+        .deleteFrom('versions')
+        .where('project_id', '=', key.projectId)
+        .where('channel_id', '=', key.channelId)
+        .where('version', '=', key.version)
+        .execute();
+    },
+
     // ---- builds ----
 
     async listBuilds(key: VersionKey): Promise<BuildRow[]> {

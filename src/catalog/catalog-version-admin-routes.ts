@@ -7,6 +7,8 @@ import type { Catalog } from './catalog.js';
 import {
   type AdminBuild,
   AdminBuildView,
+  AdminVersionListQuery,
+  AdminVersionListResponse,
   AdminVersionView,
   CreateBuildBody,
   type CreateBuildInput,
@@ -38,8 +40,60 @@ export async function catalogVersionAdminRoutes(
   instance: FastifyInstance,
   deps: { catalog: Catalog; uploads?: BuildUploads },
 ) {
-  const { versions, builds } = deps.catalog;
+  const { versions, builds, versionReads } = deps.catalog;
   const app = instance.withTypeProvider<TypeBoxTypeProvider>();
+
+  app.get(
+    VERSIONS,
+    {
+      config: MANAGE_PROJECTS,
+      schema: {
+        tags,
+        summary: 'List versions in every state',
+        description:
+          'Drafts, published and yanked versions of the channel (readers see published ones only), by semver; `status` keeps one state. Each entry has its number of builds.',
+        params: ChannelParams,
+        querystring: AdminVersionListQuery,
+        response: { 200: AdminVersionListResponse, ...errorResponses(400, 401, 403, 404, 429) },
+      },
+    },
+    async (request) => versionReads.listVersions(request.caller!, request.params, request.query),
+  );
+
+  app.get(
+    `${VERSIONS}/:versionId`,
+    {
+      config: MANAGE_PROJECTS,
+      schema: {
+        tags,
+        summary: 'Get a version in any state',
+        description:
+          'A draft, published or yanked version with its builds as administrators see them: verification status and reason, checksums, whether the file is stored here.',
+        params: VersionParams,
+        response: { 200: AdminVersionView, ...errorResponses(401, 403, 404, 429) },
+      },
+    },
+    async (request) => versionReads.version(request.caller!, request.params),
+  );
+
+  app.delete(
+    `${VERSIONS}/:versionId`,
+    {
+      config: MANAGE_PROJECTS,
+      schema: {
+        tags,
+        summary: 'Delete a version that was never published',
+        description:
+          'Removes a draft with its builds and the files stored for them (a file a promoted copy still uses stays). A version that was ever published (published or yanked) is refused with 409: yank it instead.',
+        params: VersionParams,
+        response: { 204: Type.Null({ description: 'Deleted' }), ...errorResponses(401, 403, 404, 409, 429) },
+      },
+    },
+    async (request, reply) => {
+      await versions.deleteVersion(context(request), request.params);
+      return reply.code(204).send(null);
+    },
+  );
 
   app.post(
     VERSIONS,

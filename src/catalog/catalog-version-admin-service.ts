@@ -1,4 +1,4 @@
-/** Catalog administration of versions: create, edit, publish, yank, promote. Every write is audited. */
+/** Catalog administration of versions: create, edit, publish, yank, promote, delete. Every write is audited. */
 import { isUniqueViolation } from '../db/dialect.js';
 import type { VersionSource } from '../db/tables.js';
 import { AppError } from '../errors.js';
@@ -36,7 +36,14 @@ function withEdited(row: VersionRow, fields: string[]): string {
   return JSON.stringify([...edited].sort());
 }
 
-export function createCatalogVersionAdminService(deps: { writer: CatalogWriter }) {
+export function createCatalogVersionAdminService(deps: {
+  writer: CatalogWriter;
+  /**
+   * Told, after the rows are gone, which stored files the deleted builds referred to; removes those
+   * no other build (a promoted copy) still refers to.
+   */
+  releaseFiles?: (storageKeys: string[]) => Promise<void>;
+}) {
   const { writer } = deps;
 
   async function versionView(tx: CatalogQueries, key: VersionKey): Promise<AdminVersion> {
@@ -174,6 +181,35 @@ export function createCatalogVersionAdminService(deps: { writer: CatalogWriter }
           reason,
         },
       )(context, path);
+    },
+
+    /**
+     * Deletes a version that was never published, with its builds (one transaction), then the
+     * stored files no other build refers to. A version that was ever published is refused: clients
+     * may have it, so it is yanked instead.
+     */
+    async deleteVersion(context: WriteContext, path: VersionPath): Promise<void> {
+      const storageKeys = await writer.inProject(context, path.projectId, async (frame) => {
+        const { key, row } = await frame.version(path.channelId, path.versionId);
+        if (row.status !== 'draft' || row.published_at !== null) {
+          throw conflict(
+            `Version '${row.version}' is ${row.status}${row.status === 'yanked' ? ' (it was published)' : ''}; only a version that was never published can be deleted${row.status === 'published' ? ' — yank it instead' : ''}`,
+            { version: row.version, status: row.status },
+          );
+        }
+        const builds = await frame.tx.listBuilds(key);
+        await frame.tx.deleteVersion(key);
+        await frame.audit({
+          action: 'version.deleted',
+          targetType: 'version',
+          targetId: `${key.projectId}/${key.channelId}/${key.version}`,
+          details: { builds: builds.map((build) => build.id) },
+        });
+        return [
+          ...new Set(builds.flatMap((build) => (build.storage_key === null ? [] : [build.storage_key]))),
+        ];
+      });
+      if (storageKeys.length > 0) await deps.releaseFiles?.(storageKeys);
     },
 
     /** The same version, notes and builds appear in `toChannel` (download counts start at zero there). */

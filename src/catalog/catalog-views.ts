@@ -4,7 +4,13 @@
  */
 import type { Static } from 'typebox';
 import { buildLink, type Links } from './build-links.js';
-import type { AdminBuild, AdminChannel, AdminProject, AdminVersion } from './catalog-admin-schemas.js';
+import type {
+  AdminBuild,
+  AdminChannel,
+  AdminProject,
+  AdminVersion,
+  AdminVersionListEntry,
+} from './catalog-admin-schemas.js';
 import type { ProjectSummary } from './catalog-read-model.js';
 import type { BuildRow, ChannelRow, ProjectRow, VersionRow } from './catalog-repo.js';
 import type {
@@ -202,6 +208,26 @@ export function adminVersion(row: VersionRow, builds: BuildRow[]): AdminVersion 
     source: row.source,
     edited_fields: JSON.parse(row.edited_fields) as string[],
     builds: builds.map(adminBuild),
+    created_at: row.created_at,
+    updated_at: row.updated_at,
+  };
+}
+
+export function adminVersionListItem(row: VersionRow, buildCount: number): AdminVersionListEntry {
+  return {
+    id: row.version,
+    channel: row.channel_id,
+    name: row.name,
+    description: row.description,
+    breaking_changes: row.breaking_changes === 1,
+    min_supported_version: row.min_supported_version,
+    rollout_percentage: row.rollout_percentage,
+    status: row.status,
+    published_at: row.published_at,
+    yanked_at: row.yanked_at,
+    yank_reason: row.yank_reason,
+    source: row.source,
+    build_count: buildCount,
     created_at: row.created_at,
     updated_at: row.updated_at,
   };

@@ -1,6 +1,7 @@
 /**
  * The frame every catalog write runs in: access check with 404 masking, one transaction holding the
- * change and its audit entry, then the read model dropped here and on every other instance.
+ * change and its audit entry, then the read model dropped here and on every other instance. Admin
+ * reads of every version state use the same access check and 404s (`readProject`).
  */
 import type { Kysely } from 'kysely';
 import type { AuditEvent, AuditLog } from '../audit/audit-log.js';
@@ -27,16 +28,52 @@ export interface WriteContext {
   requestId: string;
 }
 
-export interface ProjectTransaction {
-  tx: CatalogQueries;
+/** Where a catalog path leads inside one project; the 404 of the first missing level otherwise. */
+export interface ProjectLocator {
   project: ProjectRow;
-  now: string;
-  /** Records the audit entry inside the transaction, attributed to the caller. */
-  audit(event: Omit<AuditEvent, 'actor' | 'requestId'>): Promise<void>;
   /** The project's channels; throws CHANNEL_NOT_FOUND unless `channelId` is one of them. */
   channel(channelId: string): Promise<{ channel: ChannelRow; channels: ChannelRow[] }>;
   /** A version of the channel in any state (a leading `v` accepted); CHANNEL_ or VERSION_NOT_FOUND otherwise. */
   version(channelId: string, versionId: string): Promise<{ key: VersionKey; row: VersionRow }>;
+}
+
+export interface ProjectTransaction extends ProjectLocator {
+  tx: CatalogQueries;
+  now: string;
+  /** Records the audit entry inside the transaction, attributed to the caller. */
+  audit(event: Omit<AuditEvent, 'actor' | 'requestId'>): Promise<void>;
+}
+
+/** An admin read: sees drafts and yanked versions, under the same access check and 404s as writes. */
+export interface ProjectReadFrame extends ProjectLocator {
+  queries: CatalogQueries;
+}
+
+function locator(queries: CatalogQueries, project: ProjectRow): ProjectLocator {
+  const projectId = project.id;
+  const channel = async (channelId: string) => {
+    const channels = await queries.listChannels(projectId);
+    const found = channels.find((row) => row.id === channelId);
+    if (found === undefined) {
+      throw channelNotFound(
+        projectId,
+        channelId,
+        channels.map((row) => row.id),
+      );
+    }
+    return { channel: found, channels };
+  };
+  return {
+    project,
+    channel,
+    async version(channelId, versionId) {
+      await channel(channelId);
+      const key = { projectId, channelId, version: normalizeVersion(versionId) ?? versionId };
+      const row = await queries.findVersion(key);
+      if (row === undefined) throw versionNotFound(projectId, channelId, versionId);
+      return { key, row };
+    },
+  };
 }
 
 /** Who writes: the authenticated caller of an admin route (the auth hook guarantees one). */
@@ -79,37 +116,32 @@ export function createCatalogWriter(deps: {
       const result = await repo.transaction(async (tx, trx) => {
         const project = await tx.findProject(projectId);
         if (project === undefined) return PROJECT_MISSING;
-        const channel = async (channelId: string) => {
-          const channels = await tx.listChannels(projectId);
-          const found = channels.find((row) => row.id === channelId);
-          if (found === undefined) {
-            throw channelNotFound(
-              projectId,
-              channelId,
-              channels.map((row) => row.id),
-            );
-          }
-          return { channel: found, channels };
-        };
         const frame: ProjectTransaction = {
+          ...locator(tx, project),
           tx,
-          project,
           now: isoString(clock.now()),
           audit: auditor(context, trx),
-          channel,
-          async version(channelId, versionId) {
-            await channel(channelId);
-            const key = { projectId, channelId, version: normalizeVersion(versionId) ?? versionId };
-            const row = await tx.findVersion(key);
-            if (row === undefined) throw versionNotFound(projectId, channelId, versionId);
-            return { key, row };
-          },
         };
         return { value: await work(frame) };
       });
       if (result === PROJECT_MISSING) return notFound(context.caller, projectId);
       await readModel.changed([projectId]);
       return result.value;
+    },
+
+    /**
+     * Runs `work` on an existing project the caller may manage, reading the database directly (the
+     * read model holds published versions only). No transaction, nothing dropped.
+     */
+    async readProject<T>(
+      caller: Caller,
+      projectId: string,
+      work: (frame: ProjectReadFrame) => Promise<T>,
+    ): Promise<T> {
+      if (!canSeeProject(caller, projectId)) return notFound(caller, projectId);
+      const project = await repo.findProject(projectId);
+      if (project === undefined) return notFound(caller, projectId);
+      return work({ ...locator(repo, project), queries: repo });
     },
   };
 }

@@ -12,6 +12,7 @@ import { createCatalogBuildAdminService } from './catalog-build-admin-service.js
 import { createCatalogReadModel } from './catalog-read-model.js';
 import { type BuildKey, createCatalogRepo } from './catalog-repo.js';
 import { createCatalogService } from './catalog-service.js';
+import { createCatalogVersionAdminReads } from './catalog-version-admin-reads.js';
 import { createCatalogVersionAdminService } from './catalog-version-admin-service.js';
 import { createCatalogWriter } from './catalog-writer.js';
 import { createDownloadCounter } from './download-counter.js';
@@ -28,6 +29,8 @@ export function createCatalog(deps: {
   onError: (error: unknown, context: string) => void;
   /** Told once a build was added (build verification starts there). */
   onBuildAdded?: (key: BuildKey) => void;
+  /** Removes the stored files of deleted builds that no other build refers to. */
+  releaseFiles?: (storageKeys: string[]) => Promise<void>;
 }) {
   const repo = createCatalogRepo(deps.db);
   const readModel = createCatalogReadModel({
@@ -48,7 +51,9 @@ export function createCatalog(deps: {
     downloads,
     reads: createCatalogService({ readModel, downloads }),
     projects: createCatalogAdminService({ repo, writer }),
-    versions: createCatalogVersionAdminService({ writer }),
+    versions: createCatalogVersionAdminService({ writer, releaseFiles: deps.releaseFiles }),
+    /** Admin reads of versions in every state (drafts included). */
+    versionReads: createCatalogVersionAdminReads({ writer }),
     builds: createCatalogBuildAdminService({ writer, onBuildAdded: deps.onBuildAdded }),
     /** The write frame (access check, transaction, audit, read-model drop) for other domains' catalog writes. */
     writer,

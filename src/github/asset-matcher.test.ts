@@ -100,6 +100,15 @@ describe('matchAssetToBuild: rules', () => {
       'debug symbols',
     ]);
     assert.deepEqual(summarise(matchAssetToBuild('app-1.2.0-delta.nupkg')), ['ignored', 'delta package']);
+    // What electron-builder's NSIS target leaves next to the installer.
+    assert.deepEqual(summarise(matchAssetToBuild('Trackly Setup 1.2.5.__uninstaller.exe')), [
+      'ignored',
+      'uninstaller',
+    ]);
+    assert.deepEqual(summarise(matchAssetToBuild('__uninstaller-nsis-trackly.exe')), [
+      'ignored',
+      'uninstaller',
+    ]);
     assert.deepEqual(summarise(matchAssetToBuild('README.md')), ['ignored', 'unknown file type']);
     assert.deepEqual(summarise(matchAssetToBuild('.exe')), ['ignored', 'unknown file type']);
     assert.deepEqual(summarise(matchAssetToBuild('   ')), ['ignored', 'empty name']);
@@ -157,6 +166,27 @@ describe('matchReleaseAssets', () => {
     const matches = matchReleaseAssets(['Obsidian-1.12.7.dmg', 'App-arm64-mac.zip', 'latest-mac.yml']);
     assert.deepEqual(summarise(matches[0]!.match), ['macos', 'universal', 'dmg']);
     assert.equal(matches[2]!.match.kind, 'attachment');
+  });
+
+  it("gives Tauri's unnamed .app.tar.gz the one architecture the other mac builds name", () => {
+    const single = matchReleaseAssets([
+      'Trackly_1.2.5_aarch64.dmg',
+      'Trackly.app.tar.gz',
+      'Trackly.app.tar.gz.sig',
+    ]);
+    assert.deepEqual(summarise(single[1]!.match), ['macos', 'arm64', 'app.tar.gz']);
+    const intel = matchReleaseAssets(['Trackly.app.tar.gz', 'Trackly_1.2.5_x64.dmg']);
+    assert.deepEqual(summarise(intel[0]!.match), ['macos', 'x64', 'app.tar.gz']);
+    // Two architectures named: nothing to infer, the default stays.
+    const both = matchReleaseAssets([
+      'Trackly_1.2.5_x64.dmg',
+      'Trackly_1.2.5_aarch64.dmg',
+      'Trackly.app.tar.gz',
+    ]);
+    assert.deepEqual(summarise(both[2]!.match), ['macos', 'universal', 'app.tar.gz']);
+    // Other formats keep the electron-builder rule only.
+    const lone = matchReleaseAssets(['Obsidian-1.12.7.dmg', 'Obsidian-1.12.7-arm64.zip']);
+    assert.deepEqual(summarise(lone[0]!.match), ['macos', 'universal', 'dmg']);
   });
 
   it('narrows against a named universal sibling too', () => {

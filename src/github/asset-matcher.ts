@@ -8,7 +8,9 @@ import { type AttachmentMatch, matchAttachment } from './asset-attachments.js';
  * 1. Attachments (see `asset-attachments.ts`): `.sig`, `.blockmap`, checksum files, updater
  *    metadata. Never builds, whatever else the name says.
  * 2. Ignored: source archives (`src`/`source` word), debug symbols (`dsym`, `symbols`, `pdb`,
- *    `debuginfo`), Squirrel delta packages (`-delta.nupkg`; only full packages are builds).
+ *    `debuginfo`), Squirrel delta packages (`-delta.nupkg`; only full packages are builds), the
+ *    NSIS uninstaller electron-builder leaves in its output folder (`… Setup 1.2.5.__uninstaller.exe`,
+ *    `__uninstaller-nsis-app.exe`).
  * 3. Platform and format from the extension; archives need a platform word in the name:
  *
  * | extension                                                        | platform | format            |
@@ -42,7 +44,9 @@ import { type AttachmentMatch, matchAttachment } from './asset-attachments.js';
  *      offered as universal, an Intel-only build still runs on Apple silicon under Rosetta, while
  *      calling a universal build `x64` would leave arm64 users without an update.
  *      `matchReleaseAssets` narrows it to `x64` when the same release also names an arm64 or
- *      universal mac build of the same format (Joplin's `Joplin-3.5.13.dmg` + `Joplin-3.5.13-arm64.DMG`).
+ *      universal mac build of the same format (Joplin's `Joplin-3.5.13.dmg` + `Joplin-3.5.13-arm64.DMG`),
+ *      and gives Tauri's `App.app.tar.gz` (a name that never carries the architecture) the one
+ *      architecture the release's other mac builds name (`App_1.2.5_aarch64.dmg` → `arm64`).
  *
  * `portable: true` marks Windows portable executables (`balenaEtcher-Portable-1.18.11.exe`), so
  * the sync can prefer an installer when both exist.
@@ -89,6 +93,7 @@ export type IgnoreReason =
   | 'source archive'
   | 'debug symbols'
   | 'delta package'
+  | 'uninstaller'
   | 'unknown file type'
   | 'archive without platform hint'
   | 'archive with several platform hints'
@@ -182,6 +187,7 @@ export function matchAssetToBuild(fileName: string): AssetMatch {
   if (hasAny(words, DEBUG_WORDS) || lower.endsWith('.pdb'))
     return { kind: 'ignored', reason: 'debug symbols' };
   if (lower.endsWith('-delta.nupkg')) return { kind: 'ignored', reason: 'delta package' };
+  if (lower.includes('__uninstaller')) return { kind: 'ignored', reason: 'uninstaller' };
 
   const rule = FORMAT_RULES.find(
     (candidate) => lower.endsWith(candidate.suffix) && lower !== candidate.suffix,
@@ -211,30 +217,37 @@ export function matchAssetToBuild(fileName: string): AssetMatch {
 export type ReleaseAssetMatch = { name: string; match: AssetMatch };
 
 /**
- * Matches every asset of one release, then applies the one rule that needs the whole release: an
- * unnamed-arch macOS build is `x64` (not `universal`) when a sibling of the same format names
- * `arm64` or `universal` — electron-builder's "default arch left out" convention.
+ * Matches every asset of one release, then applies the rules that need the whole release to an
+ * unnamed-arch macOS build:
+ * - it is `x64` (not `universal`) when a sibling of the same format names `arm64` or `universal` —
+ *   electron-builder's "default arch left out" convention;
+ * - a Tauri updater bundle (`App.app.tar.gz`, never named by architecture) takes the architecture
+ *   of the release's named mac builds when they all name the same one (`App_1.2.5_aarch64.dmg`).
  */
 export function matchReleaseAssets(fileNames: readonly string[]): ReleaseAssetMatch[] {
   const matches = fileNames.map((name) => ({ name, match: matchAssetToBuild(name) }));
+  const namedMac = matches.flatMap(({ match }) =>
+    match.kind === 'build' && match.platform === 'macos' && match.architectureSource === 'named'
+      ? [match]
+      : [],
+  );
   const namedMacFormats = new Set(
-    matches.flatMap(({ match }) =>
-      match.kind === 'build' &&
-      match.platform === 'macos' &&
-      match.architectureSource === 'named' &&
-      (match.architecture === 'arm64' || match.architecture === 'universal')
-        ? [match.format]
-        : [],
+    namedMac.flatMap((match) =>
+      match.architecture === 'arm64' || match.architecture === 'universal' ? [match.format] : [],
     ),
   );
-  return matches.map(({ name, match }) =>
-    match.kind === 'build' &&
-    match.platform === 'macos' &&
-    match.architectureSource === 'default' &&
-    namedMacFormats.has(match.format)
-      ? { name, match: { ...match, architecture: 'x64' } }
-      : { name, match },
-  );
+  const namedMacArchitectures = new Set(namedMac.map((match) => match.architecture));
+  const soleMacArchitecture = namedMacArchitectures.size === 1 ? [...namedMacArchitectures][0] : undefined;
+  return matches.map(({ name, match }) => {
+    if (match.kind !== 'build' || match.platform !== 'macos' || match.architectureSource !== 'default') {
+      return { name, match };
+    }
+    if (namedMacFormats.has(match.format)) return { name, match: { ...match, architecture: 'x64' } };
+    if (match.format === 'app.tar.gz' && soleMacArchitecture !== undefined) {
+      return { name, match: { ...match, architecture: soleMacArchitecture } };
+    }
+    return { name, match };
+  });
 }
 
 function nameWords(lowerName: string): Set<string> {

@@ -9,17 +9,17 @@
  *   `detectBreakingChanges` over the notes and the previous version by semver (a major bump).
  * - Each asset goes through `matchReleaseAssets`: builds become catalog builds, `.sig` files become
  *   the signature of the asset they sign, checksum lists feed the builds' SHA-256, the rest is
- *   reported as skipped. Build ids are `<platform>-<architecture>`; when a release has several files
- *   for one target, the preferred one (installer before archive, not portable) takes the plain id
- *   and the others `<platform>-<architecture>-<format>`.
+ *   reported as skipped. Build ids follow `assignBuildIds` (`build-ids.ts`, shared with the CLI):
+ *   `<platform>-<architecture>`, and `<platform>-<architecture>-<format>` for further files of a target.
  * - Public repositories' builds download from `browser_download_url`; private ones store the API
  *   asset URL, which the gateway exchanges for a short-lived URL at download time.
  */
 import { createHash } from 'node:crypto';
 import semver from 'semver';
 import { normalizeVersion } from '../catalog/catalog-semver.js';
-import { type BuildFormat, type BuildMatch, matchReleaseAssets } from './asset-matcher.js';
+import { type BuildMatch, matchReleaseAssets } from './asset-matcher.js';
 import { detectBreakingChanges } from './breaking-changes.js';
+import { assignBuildIds } from './build-ids.js';
 import type { GithubAsset, GithubRelease } from './github-client.js';
 
 export const STABLE_CHANNEL = 'stable';
@@ -56,33 +56,6 @@ export interface PlannedVersion {
 
 export type ReleaseMapping = PlannedVersion | { kind: 'skipped'; tag: string; reason: string };
 
-// Installers before packages before archives: the plain `<platform>-<architecture>` id goes to the
-// file a user most likely wants.
-const FORMAT_PREFERENCE: readonly BuildFormat[] = [
-  'exe',
-  'msi',
-  'msix',
-  'appx',
-  'dmg',
-  'pkg',
-  'appimage',
-  'deb',
-  'rpm',
-  'snap',
-  'flatpak',
-  'pacman',
-  'nsis.zip',
-  'msi.zip',
-  'app.tar.gz',
-  'appimage.tar.gz',
-  'nupkg',
-  'zip',
-  'tar.gz',
-  'tar.xz',
-  'tar.bz2',
-  'tar.zst',
-];
-
 /** `sha256:<hex>` → hex; anything else (other algorithms, malformed) → undefined. */
 export function sha256FromDigest(digest: string | null | undefined): string | undefined {
   const match = /^sha256:([0-9a-fA-F]{64})$/.exec(digest?.trim() ?? '');
@@ -94,10 +67,6 @@ export function versionOfTag(tag: string): string | undefined {
   return normalizeVersion(tag);
 }
 
-function preference(match: BuildMatch): number {
-  return (match.portable ? 100 : 0) + FORMAT_PREFERENCE.indexOf(match.format);
-}
-
 function assignBuilds(
   release: GithubRelease,
   isPrivate: boolean,
@@ -107,10 +76,10 @@ function assignBuilds(
   const signatures = new Map<string, GithubAsset>();
   const checksumAssets: GithubAsset[] = [];
   const skippedAssets: { asset: string; reason: string }[] = [];
-  const builds: { asset: GithubAsset; match: BuildMatch; order: number }[] = [];
-  matches.forEach(({ name, match }, order) => {
+  const builds: { asset: GithubAsset; match: BuildMatch }[] = [];
+  matches.forEach(({ name, match }) => {
     const asset = byName.get(name)!;
-    if (match.kind === 'build') builds.push({ asset, match, order });
+    if (match.kind === 'build') builds.push({ asset, match });
     else if (match.kind === 'ignored') skippedAssets.push({ asset: name, reason: match.reason });
     else if (match.attachment === 'checksums' && match.relatesTo === undefined) checksumAssets.push(asset);
     else if (match.attachment === 'signature' && match.relatesTo !== undefined)
@@ -118,21 +87,10 @@ function assignBuilds(
     else if (match.attachment === 'checksums') checksumAssets.push(asset);
   });
 
-  const taken = new Set<string>();
-  const ids = new Map<GithubAsset, string>();
-  for (const { asset, match } of [...builds].sort((a, b) => preference(a.match) - preference(b.match))) {
-    const target = `${match.platform}-${match.architecture}`;
-    const base = taken.has(target)
-      ? `${target}-${match.format.replace(/\./g, '-')}${match.portable ? '-portable' : ''}`
-      : target;
-    let id = base;
-    for (let n = 2; taken.has(id); n++) id = `${base}-${n}`;
-    taken.add(id);
-    ids.set(asset, id);
-  }
+  const ids = assignBuildIds(builds);
   return {
-    builds: builds.map(({ asset, match }) => ({
-      id: ids.get(asset)!,
+    builds: builds.map(({ asset, match }, index) => ({
+      id: ids[index]!,
       platform: match.platform,
       architecture: match.architecture,
       file_name: asset.name,

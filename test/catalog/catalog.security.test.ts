@@ -41,6 +41,9 @@ function routesFor(projectId: string) {
     { method: 'POST', url: `${adminVersion}/promote`, payload: { to_channel: 'beta' } },
     { method: 'POST', url: `${adminVersion}/builds`, payload: build },
     { method: 'DELETE', url: `${adminVersion}/builds/windows-x64` },
+    { method: 'GET', url: `/admin${channel}/versions?status=draft` },
+    { method: 'GET', url: adminVersion },
+    { method: 'DELETE', url: adminVersion },
   ] as const;
 }
 
@@ -132,7 +135,7 @@ for (const { backend, skip } of await databaseBackends()) {
       );
       for (const route of routesFor('trackly')) {
         const needs =
-          route.method !== 'GET'
+          route.method !== 'GET' || route.url.startsWith('/admin')
             ? 'canManageProjects'
             : route.url.includes('/channels/')
               ? 'canReadVersions'
@@ -206,7 +209,7 @@ for (const { backend, skip } of await databaseBackends()) {
       const keyed = catalogRoutes.filter(
         (route) => route.auth !== 'public' || !route.url.endsWith('/:fileName'),
       );
-      assert.equal(ownRoutes.filter((route) => route.method !== 'HEAD').length, 22);
+      assert.equal(ownRoutes.filter((route) => route.method !== 'HEAD').length, 25);
       for (const route of keyed) {
         assert.equal(route.auth, 'key', route.url);
         assert.equal(route.rateGroup, 'key', route.url);
