@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { PERMISSIONS } from '../keys/permissions.js';
-import { type CliClient, CliError, segment } from './cli-client.js';
+import { type CliClient, segment, usageError } from './cli-client.js';
 import { formatRecord, formatTable, type Output, printResult } from './cli-output.js';
 
 const list = (value: string) =>
@@ -12,9 +12,21 @@ const list = (value: string) =>
 function permissionsOf(names: string[]): Record<string, boolean> {
   const unknown = names.filter((name) => !(PERMISSIONS as readonly string[]).includes(name));
   if (unknown.length > 0) {
-    throw new CliError(`Unknown permission(s): ${unknown.join(', ')}. Known: ${PERMISSIONS.join(', ')}`, 2);
+    throw usageError(`Unknown permission(s): ${unknown.join(', ')}. Known: ${PERMISSIONS.join(', ')}`);
   }
   return Object.fromEntries(names.map((name) => [name, true]));
+}
+
+/** `stable, beta (includes stable)`: channel objects as a reader wants to see them. */
+function channelList(channels: unknown): string {
+  const list = (channels ?? []) as { id: string; includes?: string[] }[];
+  return list
+    .map((channel) =>
+      channel.includes && channel.includes.length > 0
+        ? `${channel.id} (includes ${channel.includes.join(', ')})`
+        : channel.id,
+    )
+    .join(', ');
 }
 
 const KEY_COLUMNS = ['name', 'key', 'status', 'rateLimit', 'allowedProjects', 'expiresAt', 'lastUsedAt'];
@@ -114,7 +126,14 @@ export function registerProjectCommands(program: Command, clientOf: () => CliCli
         ...(options.repository !== undefined ? { repository: options.repository } : {}),
         ...(options.homepage !== undefined ? { homepage: options.homepage } : {}),
       });
-      printResult(outputOf(), created, () => formatRecord(created, ['id', 'name', 'repository', 'channels']));
+      printResult(outputOf(), created, () =>
+        formatRecord({ ...created, channels: channelList(created.channels) }, [
+          'id',
+          'name',
+          'repository',
+          'channels',
+        ]),
+      );
     });
 
   projects
@@ -134,22 +153,16 @@ export function registerProjectCommands(program: Command, clientOf: () => CliCli
     .action(async (id: string) => {
       const project = await clientOf().get<Record<string, unknown>>(`/projects/${segment(id)}`);
       printResult(outputOf(), project, () =>
-        formatRecord(
-          {
-            ...project,
-            channels: (project.channels as { id: string }[] | undefined)?.map((c) => c.id),
-          },
-          [
-            'id',
-            'name',
-            'description',
-            'repository',
-            'homepage',
-            'channels',
-            'latest_version',
-            'total_downloads',
-          ],
-        ),
+        formatRecord({ ...project, channels: channelList(project.channels) }, [
+          'id',
+          'name',
+          'description',
+          'repository',
+          'homepage',
+          'channels',
+          'latest_version',
+          'total_downloads',
+        ]),
       );
     });
 

@@ -10,7 +10,17 @@ export function stdoutOutput(json: boolean): Output {
 
 function cell(value: unknown): string {
   if (value === null || value === undefined) return '-';
-  if (Array.isArray(value)) return value.length === 0 ? '-' : value.join(',');
+  if (Array.isArray(value)) {
+    if (value.length === 0) return '-';
+    // Objects in a list (channels, builds) by their id when they have one, never `[object Object]`.
+    return value
+      .map((item) =>
+        item !== null && typeof item === 'object'
+          ? String((item as { id?: unknown }).id ?? JSON.stringify(item))
+          : String(item),
+      )
+      .join(',');
+  }
   if (typeof value === 'object') return JSON.stringify(value);
   return String(value);
 }

@@ -1,11 +1,8 @@
-import fs from 'node:fs';
-import path from 'node:path';
-import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
-import { matchAssetToBuild } from '../github/asset-matcher.js';
-import { type CliClient, CliError, segment } from './cli-client.js';
-import { formatTable, type Output, printResult } from './cli-output.js';
-import { multipartFileBody, sha256File } from './multipart-upload.js';
+import { ARCHITECTURES, PLATFORMS } from '../catalog/catalog-targets.js';
+import { type CliClient, segment, usageError } from './cli-client.js';
+import { formatRecord, formatTable, type Output, printResult } from './cli-output.js';
+import { parseDefaultArchitectures, publishRelease, versionsPath } from './release-publish.js';
 
 interface ReleaseTarget {
   project: string;
@@ -13,86 +10,113 @@ interface ReleaseTarget {
   version: string;
 }
 
-const versionsPath = (t: Pick<ReleaseTarget, 'project' | 'channel'>) =>
-  `/admin/projects/${segment(t.project)}/channels/${segment(t.channel)}/versions`;
-
-/** Platform and architecture from the file name, with the matcher the GitHub sync uses. */
-export function detectTarget(file: string): { platform: string; architecture: string } {
-  const match = matchAssetToBuild(path.basename(file));
-  if (match.kind !== 'build') {
-    throw new CliError(
-      `Cannot tell the platform of ${path.basename(file)} from its name (${match.kind === 'ignored' ? match.reason : match.attachment}); rename it (e.g. app-1.2.0-win-x64.exe)`,
-      2,
-    );
-  }
-  return { platform: match.platform, architecture: match.architecture };
-}
-
-async function uploadBuild(client: CliClient, target: ReleaseTarget, file: string, output: Output) {
-  const { platform, architecture } = detectTarget(file);
-  const sha256 = await sha256File(file);
-  const size = fs.statSync(file).size;
-  const bar =
-    output.json || !process.stderr.isTTY
-      ? undefined
-      : new SingleBar({
-          format: `${path.basename(file)} [{bar}] {percentage}% {value}/{total} bytes`,
-        });
-  bar?.start(size, 0);
-  const upload = multipartFileBody(
-    { platform, architecture, file_name: path.basename(file), sha256 },
-    file,
-    (sent) => bar?.update(sent),
-  );
-  try {
-    return await client.upload<Record<string, unknown>>(
-      `${versionsPath(target)}/${segment(target.version)}/builds`,
-      upload.body,
-      upload.contentType,
-      upload.length,
-    );
-  } finally {
-    bar?.stop();
-  }
-}
+const OS_VERSION = /^[0-9]+(\.[0-9]+){0,3}$/;
 
 export function registerReleaseCommands(program: Command, clientOf: () => CliClient, outputOf: () => Output) {
-  const release = program.command('release').description('publish, yank and promote versions');
+  const release = program.command('release').description('publish, list, yank, promote and delete versions');
 
   release
     .command('publish')
-    .description('create a version, upload its files and publish it')
+    .description(
+      'create a version as a draft, upload its builds and publish it; the whole output folder of electron-builder or `tauri build` may be given (`.sig` files sign their build; blockmaps, latest*.yml, RELEASES and build logs are skipped). Running it again for a draft uploads only what is missing, then publishes.',
+    )
     .requiredOption('--project <id>', 'project id')
     .requiredOption('--channel <id>', 'channel id')
-    .requiredOption('--version <semver>', 'version to create')
+    .requiredOption('--version <semver>', 'version to create or resume')
     .option('--notes-file <file>', 'release notes (Markdown)')
+    .option('--min-os-version <version>', 'lowest macOS version the macOS builds run on, e.g. 12.0')
+    .option(
+      '--default-arch <arch>',
+      `architecture of files whose name does not say it: one of ${ARCHITECTURES.join(', ')} for every platform, or per platform (macos=universal,windows=x64). Default: windows and linux x64, macos universal (x64 next to a named arm64 file of the same format)`,
+    )
     .option('--draft', 'upload but leave the version unpublished')
-    .argument('<files...>', 'build files; platform and architecture come from their names')
-    .action(async (files: string[], options: ReleaseTarget & { notesFile?: string; draft?: boolean }) => {
-      const client = clientOf();
-      const output = outputOf();
-      for (const file of files) {
-        if (!fs.existsSync(file)) throw new CliError(`No such file: ${file}`, 2);
-        detectTarget(file);
-      }
-      const releaseNotes = options.notesFile ? fs.readFileSync(options.notesFile, 'utf8') : undefined;
-      const version = await client.post<{ id: string }>(versionsPath(options), {
-        version: options.version,
-        ...(releaseNotes !== undefined ? { release_notes: releaseNotes } : {}),
-        status: 'draft',
+    .argument(
+      '<files...>',
+      'build files and their companions; platform and architecture come from their names',
+    )
+    .action(
+      async (
+        files: string[],
+        options: ReleaseTarget & {
+          notesFile?: string;
+          draft?: boolean;
+          minOsVersion?: string;
+          defaultArch?: string;
+        },
+      ) => {
+        if (options.minOsVersion !== undefined && !OS_VERSION.test(options.minOsVersion)) {
+          throw usageError(
+            `--min-os-version must be a dotted version such as 12.0, not '${options.minOsVersion}'`,
+          );
+        }
+        await publishRelease(clientOf(), outputOf(), files, {
+          ...options,
+          defaultArchitectures:
+            options.defaultArch === undefined
+              ? undefined
+              : parseDefaultArchitectures(options.defaultArch, PLATFORMS, ARCHITECTURES),
+        });
+      },
+    );
+
+  release
+    .command('list')
+    .description('list the versions of a channel in every state (drafts and yanked ones included)')
+    .requiredOption('--project <id>', 'project id')
+    .requiredOption('--channel <id>', 'channel id')
+    .option('--status <status>', 'only draft, published or yanked versions')
+    .action(async (options: Omit<ReleaseTarget, 'version'> & { status?: string }) => {
+      const query = `?per_page=100${options.status ? `&status=${segment(options.status)}` : ''}`;
+      const result = await clientOf().get<{ versions: Record<string, unknown>[] }>(
+        `${versionsPath(options)}${query}`,
+      );
+      printResult(outputOf(), result, () =>
+        formatTable(result.versions, [
+          'id',
+          'status',
+          'build_count',
+          'published_at',
+          'yanked_at',
+          'yank_reason',
+        ]),
+      );
+    });
+
+  release
+    .command('show')
+    .description('show a version in any state with its builds (verification status, stored or hosted)')
+    .requiredOption('--project <id>', 'project id')
+    .requiredOption('--channel <id>', 'channel id')
+    .requiredOption('--version <semver>', 'version')
+    .action(async (options: ReleaseTarget) => {
+      const version = await clientOf().get<Record<string, unknown>>(
+        `${versionsPath(options)}/${segment(options.version)}`,
+      );
+      printResult(outputOf(), version, () => {
+        const builds = (version.builds as Record<string, unknown>[]).map((build) => ({
+          ...build,
+          sha256: (build.checksum as { sha256?: string }).sha256,
+          signed: build.signature !== null,
+        }));
+        return `${formatRecord(version, ['id', 'channel', 'status', 'published_at', 'yanked_at', 'yank_reason'])}\n${formatTable(
+          builds,
+          ['id', 'file_name', 'file_size', 'status', 'stored', 'signed', 'sha256'],
+        )}`;
       });
-      const target = { ...options, version: version.id };
-      const builds: Record<string, unknown>[] = [];
-      for (const file of files) builds.push(await uploadBuild(client, target, file, output));
-      if (!options.draft) await client.post(`${versionsPath(target)}/${segment(target.version)}/publish`);
+    });
+
+  release
+    .command('delete')
+    .description('delete a version that was never published (a draft), with its uploaded files')
+    .requiredOption('--project <id>', 'project id')
+    .requiredOption('--channel <id>', 'channel id')
+    .requiredOption('--version <semver>', 'version')
+    .action(async (options: ReleaseTarget) => {
+      await clientOf().delete(`${versionsPath(options)}/${segment(options.version)}`);
       printResult(
-        output,
-        { version: target.version, status: options.draft ? 'draft' : 'published', builds },
-        () =>
-          `${options.draft ? 'Uploaded (draft)' : 'Published'} ${options.project} ${target.version} on ${options.channel}\n${formatTable(
-            builds.map((b) => ({ ...b, sha256: (b.checksum as { sha256?: string } | undefined)?.sha256 })),
-            ['id', 'file_name', 'file_size', 'sha256'],
-          )}`,
+        outputOf(),
+        { deleted: options.version },
+        () => `Deleted draft ${options.project} ${options.version} from ${options.channel}\n`,
       );
     });
 

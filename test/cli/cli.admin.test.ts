@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { buildTestApp } from '../helpers/build-test-app.js';
 import { TEST_ADMIN_KEY } from '../helpers/test-config.js';
-import { runCli } from './cli-runner.js';
+import { closedPort, runCli } from './cli-runner.js';
 
 describe('lunarbit CLI: keys and projects against a running gateway', () => {
   it('creates, lists, shows, rotates and revokes keys; creates and lists projects; fails clearly', async (t) => {
@@ -45,13 +45,15 @@ describe('lunarbit CLI: keys and projects against a running gateway', () => {
       env,
     );
     assert.equal(project.code, 0, project.stderr);
+    assert.match(project.stdout, /^channels\s+stable, beta \(includes stable\)$/m);
+    assert.ok(!project.stdout.includes('[object Object]'), project.stdout);
     const projects = await runCli(['--json', 'projects', 'list'], env);
     assert.deepEqual(
       JSON.parse(projects.stdout).projects.map((p: { id: string }) => p.id),
       ['trackly'],
     );
     const show = await runCli(['projects', 'show', 'trackly'], env);
-    assert.match(show.stdout, /channels\s+stable,beta/);
+    assert.match(show.stdout, /channels\s+stable, beta \(includes stable\)/);
 
     const revoked = await runCli(['keys', 'revoke', 'ci-bot'], env);
     assert.equal(revoked.code, 0);
@@ -71,11 +73,15 @@ describe('lunarbit CLI: keys and projects against a running gateway', () => {
     assert.equal(wrongKey.code, 1);
     assert.match(wrongKey.stderr, /401 UNAUTHORIZED/);
 
+    const closed = await closedPort();
     const unreachable = await runCli(['keys', 'list'], {
-      LUNARBIT_URL: 'http://127.0.0.1:1',
+      LUNARBIT_URL: `http://127.0.0.1:${closed}`,
       LUNARBIT_KEY: 'x',
     });
     assert.equal(unreachable.code, 3);
-    assert.match(unreachable.stderr, /Cannot reach the gateway/);
+    assert.equal(
+      unreachable.stderr,
+      `lunarbit: cannot reach the gateway at http://127.0.0.1:${closed} (ECONNREFUSED)\n`,
+    );
   });
 });
