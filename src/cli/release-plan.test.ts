@@ -54,7 +54,7 @@ describe('planPublish', () => {
         'RELEASES',
         'app-1.0.0-delta.nupkg',
       ),
-      ...files('App-1.0.0-armv7l.AppImage', 'NOTES.md', 'app.zip'),
+      ...files('App-1.0.0-armv7l.AppImage', 'bundle_dmg.sh', 'App.icns', 'NOTES.md', 'app.zip', 'build.sh'),
       { file: 'dist/linux-unpacked', isDirectory: true },
     ]);
     assert.deepEqual(plan.builds, []);
@@ -68,12 +68,15 @@ describe('planPublish', () => {
         'RELEASES',
         'app-1.0.0-delta.nupkg',
         'App-1.0.0-armv7l.AppImage',
+        'bundle_dmg.sh',
+        'App.icns',
       ],
     );
     assert.match(plan.skipped[3]!.reason, /build log/);
     assert.deepEqual(plan.problems, [
       'Cannot tell the platform of NOTES.md from its name (unknown file type); rename it (e.g. app-1.2.0-win-x64.exe)',
       'Cannot tell the platform of app.zip from its name (archive without platform hint); rename it (e.g. app-1.2.0-win-x64.exe)',
+      'Cannot tell the platform of build.sh from its name (unknown file type); rename it (e.g. app-1.2.0-win-x64.exe)',
     ]);
   });
 

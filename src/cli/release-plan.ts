@@ -8,8 +8,9 @@
  * - `.sig` files (Tauri's updater signatures): the signature of the build they sign;
  * - recognised companions that are not builds — electron-builder's `.blockmap`, `latest*.yml`,
  *   `builder-debug.yml`, `builder-effective-config.yaml`, Squirrel's `RELEASES` and delta packages,
- *   the NSIS uninstaller it leaves behind, checksum lists, debug symbols, builds for architectures
- *   the catalog does not serve (`armv7l`, `armhf`) — and directories: skipped, with the reason;
+ *   the NSIS uninstaller it leaves behind, Tauri's packaging scripts and icon (`bundle_dmg.sh`,
+ *   `build_appimage.sh`, `.icns`), checksum lists, debug symbols, builds for architectures the
+ *   catalog does not serve (`armv7l`, `armhf`) — and directories: skipped, with the reason;
  * - anything else: a usage error naming the file, before any upload.
  *
  * Files whose name does not say the architecture get the matcher's default (Windows and Linux `x64`,
@@ -65,6 +66,9 @@ const SKIP_REASONS: Readonly<Record<string, string>> = {
 
 // `builder-debug.yml`, `builder-effective-config.yaml`.
 const BUILD_LOG = "electron-builder's build log or effective configuration, not a build";
+// What `tauri build` leaves next to its bundles (`bundle/dmg/bundle_dmg.sh`, the volume icon,
+// `bundle/appimage/build_appimage.sh`), so that `bundle/*/*` can be given as it is.
+const TAURI_BYPRODUCT = /^(bundle_dmg\.sh|build_appimage\.sh|.+\.icns)$/i;
 
 export function planPublish(
   entries: readonly LocalEntry[],
@@ -137,6 +141,8 @@ export function planPublish(
     } else if (match.kind === 'attachment') {
       const buildLog = match.attachment === 'metadata' && name.toLowerCase().startsWith('builder-');
       skipped.push({ file, reason: buildLog ? BUILD_LOG : SKIP_REASONS[match.attachment]! });
+    } else if (TAURI_BYPRODUCT.test(name)) {
+      skipped.push({ file, reason: "tauri's packaging script or icon, not a build" });
     } else if (SKIP_REASONS[match.reason] !== undefined) {
       skipped.push({ file, reason: SKIP_REASONS[match.reason]! });
     } else {

@@ -53,7 +53,7 @@ const ELECTRON_BUILDER = {
 };
 
 // What `tauri build` writes under target/release/bundle/*/ (collected into one folder), with the
-// updater signatures of `createUpdaterArtifacts: true`.
+// updater signatures of `createUpdaterArtifacts: true` and the scripts and icon it leaves there.
 const TAURI = {
   'Trackly_1.2.5_x64_en-US.msi': 2_000,
   'Trackly_1.2.5_x64_en-US.msi.sig': 'dW50cnVzdGVkIGNvbW1lbnQ6IG1zaQ==',
@@ -65,6 +65,9 @@ const TAURI = {
   'Trackly_1.2.5_amd64.AppImage': 2_400,
   'Trackly_1.2.5_amd64.AppImage.sig': 'dW50cnVzdGVkIGNvbW1lbnQ6IGFwcGltYWdl',
   'Trackly_1.2.5_amd64.deb': 2_500,
+  'bundle_dmg.sh': '#!/bin/sh\n',
+  'build_appimage.sh': '#!/bin/sh\n',
+  'Trackly.icns': 100,
 };
 
 describe('lunarbit release publish: build tool output folders', () => {
@@ -137,14 +140,20 @@ describe('lunarbit release publish: build tool output folders', () => {
 
   it('publishes a tauri build folder with each .sig as the signature of the file it signs', async (t) => {
     const { app, env } = await gateway(t);
-    const { dir, paths } = outputFolder(t, TAURI);
+    const { dir, paths } = outputFolder(t, TAURI, ['Trackly.app', 'Trackly.AppDir']);
     const run = await runCli(['--json', ...publish('v1.2.5', ...paths)], env);
     assert.equal(run.code, 0, run.stderr);
     const result = JSON.parse(run.stdout);
     assert.equal(result.status, 'published');
     assert.equal(result.version, '1.2.5');
     assert.equal(result.resumed, false);
-    assert.deepEqual(result.skipped, []);
+    assert.deepEqual(result.skipped.map((skipped: { file: string }) => path.basename(skipped.file)).sort(), [
+      'Trackly.AppDir',
+      'Trackly.app',
+      'Trackly.icns',
+      'build_appimage.sh',
+      'bundle_dmg.sh',
+    ]);
 
     const version = await adminVersion(app, 'trackly', 'stable', '1.2.5');
     assert.deepEqual(buildFiles(version.builds), {
@@ -183,7 +192,7 @@ describe('lunarbit release publish: build tool output folders', () => {
     const { paths } = outputFolder(t, TAURI);
     const draft = await runCli(publish('2.0.0', '--draft', ...paths), env);
     assert.equal(draft.code, 0, draft.stderr);
-    assert.match(draft.stdout, /^Left as a draft trackly 2\.0\.0 on stable: 6 builds/m);
+    assert.match(draft.stdout, /^Left as a draft trackly 2\.0\.0 on stable: 6 builds .*, 3 files skipped$/m);
     assert.equal((await adminVersion(app, 'trackly', 'stable', '2.0.0')).status, 'draft');
     const reader = await app.inject({
       url: '/projects/trackly/channels/stable/versions/2.0.0',
