@@ -188,7 +188,7 @@ export function createUploadService(deps: {
         // Last step of the transaction: a failed move rolls the row back.
         await received.staged.commit(storageKey);
         committedKey = storageKey;
-        return adminBuild(row);
+        return adminBuild(row, context.linkBase);
       });
       committedKey = undefined;
       deps.onBuildAdded({

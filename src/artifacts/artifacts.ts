@@ -110,7 +110,7 @@ export function createArtifacts(deps: {
         const row = await verifier.verify(key);
         if (row === undefined)
           throw buildNotFound(key.projectId, key.channelId, key.version, key.buildId, []);
-        return adminBuild(row);
+        return adminBuild(row, context.linkBase);
       },
     },
     /**

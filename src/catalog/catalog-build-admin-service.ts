@@ -70,7 +70,7 @@ export function createCatalogBuildAdminService(deps: {
               file_name: input.file_name,
             },
           });
-          return adminBuild(row);
+          return adminBuild(row, context.linkBase);
         });
         deps.onBuildAdded?.({
           projectId: path.projectId,

@@ -48,10 +48,10 @@ export function createCatalogVersionAdminReads(deps: { writer: CatalogWriter }) 
     },
 
     /** One version in any state, with its builds as administrators see them. */
-    version(caller: Caller, path: VersionPath): Promise<AdminVersion> {
+    version(caller: Caller, path: VersionPath, base: string): Promise<AdminVersion> {
       return writer.readProject(caller, path.projectId, async (frame) => {
         const { key, row } = await frame.version(path.channelId, path.versionId);
-        return adminVersion(row, await frame.queries.listBuilds(key));
+        return adminVersion(row, await frame.queries.listBuilds(key), base);
       });
     },
   };

@@ -70,10 +70,10 @@ export async function catalogVersionAdminRoutes(
         description:
           'A draft, published or yanked version with its builds as administrators see them: verification status and reason, checksums, whether the file is stored here.',
         params: VersionParams,
-        response: { 200: AdminVersionView, ...errorResponses(401, 403, 404, 429) },
+        response: { 200: AdminVersionView, ...errorResponses(400, 401, 403, 404, 429) },
       },
     },
-    async (request) => versionReads.version(request.caller!, request.params),
+    async (request) => versionReads.version(request.caller!, request.params, request.linkBase),
   );
 
   app.delete(

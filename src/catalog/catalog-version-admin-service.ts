@@ -46,8 +46,8 @@ export function createCatalogVersionAdminService(deps: {
 }) {
   const { writer } = deps;
 
-  async function versionView(tx: CatalogQueries, key: VersionKey): Promise<AdminVersion> {
-    return adminVersion((await tx.findVersion(key))!, await tx.listBuilds(key));
+  async function versionView(tx: CatalogQueries, key: VersionKey, base?: string): Promise<AdminVersion> {
+    return adminVersion((await tx.findVersion(key))!, await tx.listBuilds(key), base);
   }
 
   /** A state change of one version: checks the transition, writes it, audits it. */
@@ -77,7 +77,7 @@ export function createCatalogVersionAdminService(deps: {
           targetId: `${key.projectId}/${key.channelId}/${key.version}`,
           details,
         });
-        return versionView(frame.tx, key);
+        return versionView(frame.tx, key, context.linkBase);
       });
   }
 
@@ -121,7 +121,7 @@ export function createCatalogVersionAdminService(deps: {
             targetId: `${key.projectId}/${key.channelId}/${version}`,
             details: { status, source },
           });
-          return versionView(frame.tx, key);
+          return versionView(frame.tx, key, context.linkBase);
         });
       } catch (error) {
         if (isUniqueViolation(error)) {
@@ -161,7 +161,7 @@ export function createCatalogVersionAdminService(deps: {
           targetId: `${key.projectId}/${key.channelId}/${key.version}`,
           details: { changed: Object.keys(input) },
         });
-        return versionView(frame.tx, key);
+        return versionView(frame.tx, key, context.linkBase);
       });
     },
 
@@ -251,7 +251,7 @@ export function createCatalogVersionAdminService(deps: {
           targetId: `${key.projectId}/${key.channelId}/${key.version}`,
           details: { to_channel: toChannel, builds: builds.length },
         });
-        return versionView(frame.tx, target);
+        return versionView(frame.tx, target, context.linkBase);
       });
     },
   };

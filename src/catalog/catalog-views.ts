@@ -168,7 +168,13 @@ export function adminProject(row: ProjectRow, channels: ChannelRow[]): AdminProj
   };
 }
 
-export function adminBuild(row: BuildRow): AdminBuild {
+function storedLink(row: BuildRow, base: string): string {
+  const path = buildDownloadPath(row);
+  return path === null ? row.download_url : `${base}${path}`;
+}
+
+/** `base`: the gateway's absolute base URL, for the download link of an uploaded build. */
+export function adminBuild(row: BuildRow, base = ''): AdminBuild {
   return {
     id: row.id,
     version: row.version,
@@ -176,7 +182,7 @@ export function adminBuild(row: BuildRow): AdminBuild {
     architecture: row.architecture,
     file_name: row.file_name,
     file_size: Number(row.file_size),
-    download_url: buildDownloadPath(row) ?? row.download_url,
+    download_url: storedLink(row, base),
     checksum: checksumOf(row),
     signature: row.signature,
     min_os_version: row.min_os_version,
@@ -191,7 +197,7 @@ export function adminBuild(row: BuildRow): AdminBuild {
   };
 }
 
-export function adminVersion(row: VersionRow, builds: BuildRow[]): AdminVersion {
+export function adminVersion(row: VersionRow, builds: BuildRow[], base = ''): AdminVersion {
   return {
     id: row.version,
     channel: row.channel_id,
@@ -207,7 +213,7 @@ export function adminVersion(row: VersionRow, builds: BuildRow[]): AdminVersion 
     yank_reason: row.yank_reason,
     source: row.source,
     edited_fields: JSON.parse(row.edited_fields) as string[],
-    builds: builds.map(adminBuild),
+    builds: builds.map((build) => adminBuild(build, base)),
     created_at: row.created_at,
     updated_at: row.updated_at,
   };

@@ -26,6 +26,8 @@ import { normalizeVersion } from './catalog-semver.js';
 export interface WriteContext {
   caller: Caller;
   requestId: string;
+  /** Absolute base of links in the answer (admin build views); root-relative when absent. */
+  linkBase?: string;
 }
 
 /** Where a catalog path leads inside one project; the 404 of the first missing level otherwise. */
@@ -77,8 +79,12 @@ function locator(queries: CatalogQueries, project: ProjectRow): ProjectLocator {
 }
 
 /** Who writes: the authenticated caller of an admin route (the auth hook guarantees one). */
-export function writeContext(request: { caller: Caller | undefined; id: string }): WriteContext {
-  return { caller: request.caller!, requestId: request.id };
+export function writeContext(request: {
+  caller: Caller | undefined;
+  id: string;
+  linkBase: string;
+}): WriteContext {
+  return { caller: request.caller!, requestId: request.id, linkBase: request.linkBase };
 }
 
 const PROJECT_MISSING = Symbol('project missing');

@@ -41,7 +41,10 @@ for (const { backend, skip } of await databaseBackends()) {
       });
       assert.equal(created.stored, true);
       assert.equal(created.status, 'pending');
-      assert.equal(created.download_url, `${BUILD_URL}/windows-x64/download/trackly-setup.exe`);
+      assert.equal(
+        created.download_url,
+        `http://localhost:80${BUILD_URL}/windows-x64/download/trackly-setup.exe`,
+      );
       assert.equal(created.signature, 'sig==');
       assert.equal(storedFiles(namespace.dataDir).length, 1);
       assert.ok(!JSON.stringify(created).includes('storage_key'));
