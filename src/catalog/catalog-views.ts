@@ -197,13 +197,13 @@ export function adminBuild(row: BuildRow, base = ''): AdminBuild {
   };
 }
 
-export function adminVersion(row: VersionRow, builds: BuildRow[], base = ''): AdminVersion {
+/** What the admin list and the admin view of a version share. */
+function adminVersionFields(row: VersionRow) {
   return {
     id: row.version,
     channel: row.channel_id,
     name: row.name,
     description: row.description,
-    release_notes: row.release_notes,
     breaking_changes: row.breaking_changes === 1,
     min_supported_version: row.min_supported_version,
     rollout_percentage: row.rollout_percentage,
@@ -212,29 +212,20 @@ export function adminVersion(row: VersionRow, builds: BuildRow[], base = ''): Ad
     yanked_at: row.yanked_at,
     yank_reason: row.yank_reason,
     source: row.source,
-    edited_fields: JSON.parse(row.edited_fields) as string[],
-    builds: builds.map((build) => adminBuild(build, base)),
     created_at: row.created_at,
     updated_at: row.updated_at,
   };
 }
 
-export function adminVersionListItem(row: VersionRow, buildCount: number): AdminVersionListEntry {
+export function adminVersion(row: VersionRow, builds: BuildRow[], base = ''): AdminVersion {
   return {
-    id: row.version,
-    channel: row.channel_id,
-    name: row.name,
-    description: row.description,
-    breaking_changes: row.breaking_changes === 1,
-    min_supported_version: row.min_supported_version,
-    rollout_percentage: row.rollout_percentage,
-    status: row.status,
-    published_at: row.published_at,
-    yanked_at: row.yanked_at,
-    yank_reason: row.yank_reason,
-    source: row.source,
-    build_count: buildCount,
-    created_at: row.created_at,
-    updated_at: row.updated_at,
+    ...adminVersionFields(row),
+    release_notes: row.release_notes,
+    edited_fields: JSON.parse(row.edited_fields) as string[],
+    builds: builds.map((build) => adminBuild(build, base)),
   };
+}
+
+export function adminVersionListItem(row: VersionRow, buildCount: number): AdminVersionListEntry {
+  return { ...adminVersionFields(row), build_count: buildCount };
 }

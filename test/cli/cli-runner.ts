@@ -52,3 +52,16 @@ export async function closedPort(): Promise<number> {
   await new Promise((resolve) => server.close(resolve));
   return port;
 }
+
+/** `release publish` of `version` to trackly's stable channel, with more arguments after it. */
+export const publishArgs = (version: string, ...extra: string[]) => [
+  'release',
+  'publish',
+  '--project',
+  'trackly',
+  '--channel',
+  'stable',
+  '--version',
+  version,
+  ...extra,
+];

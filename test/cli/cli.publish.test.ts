@@ -6,19 +6,7 @@ import { createProject } from '../catalog/catalog-fixtures.js';
 import { buildTestApp } from '../helpers/build-test-app.js';
 import { TEST_ADMIN_KEY } from '../helpers/test-config.js';
 import { adminVersion, assertStoredAsLocal, buildFiles, outputFolder } from './cli-fixtures.js';
-import { runCli } from './cli-runner.js';
-
-const publish = (version: string, ...extra: string[]) => [
-  'release',
-  'publish',
-  '--project',
-  'trackly',
-  '--channel',
-  'stable',
-  '--version',
-  version,
-  ...extra,
-];
+import { publishArgs, runCli } from './cli-runner.js';
 
 async function gateway(t: Parameters<typeof buildTestApp>[0]) {
   const testApp = await buildTestApp(t);
@@ -74,7 +62,7 @@ describe('lunarbit release publish: build tool output folders', () => {
   it('publishes the whole electron-builder dist/ in one command: one build per file, companions skipped', async (t) => {
     const { app, env } = await gateway(t);
     const { dir, paths } = outputFolder(t, ELECTRON_BUILDER, ['win-unpacked', 'mac-arm64']);
-    const run = await runCli(publish('1.2.5', '--min-os-version', '11.0', ...paths), env);
+    const run = await runCli(publishArgs('1.2.5', '--min-os-version', '11.0', ...paths), env);
     assert.equal(run.code, 0, run.stderr);
 
     const version = await adminVersion(app, 'trackly', 'stable', '1.2.5');
@@ -141,7 +129,7 @@ describe('lunarbit release publish: build tool output folders', () => {
   it('publishes a tauri build folder with each .sig as the signature of the file it signs', async (t) => {
     const { app, env } = await gateway(t);
     const { dir, paths } = outputFolder(t, TAURI, ['Trackly.app', 'Trackly.AppDir']);
-    const run = await runCli(['--json', ...publish('v1.2.5', ...paths)], env);
+    const run = await runCli(['--json', ...publishArgs('v1.2.5', ...paths)], env);
     assert.equal(run.code, 0, run.stderr);
     const result = JSON.parse(run.stdout);
     assert.equal(result.status, 'published');
@@ -190,7 +178,7 @@ describe('lunarbit release publish: build tool output folders', () => {
   it('--draft uploads without publishing; the same command again finds everything there and publishes', async (t) => {
     const { app, env } = await gateway(t);
     const { paths } = outputFolder(t, TAURI);
-    const draft = await runCli(publish('2.0.0', '--draft', ...paths), env);
+    const draft = await runCli(publishArgs('2.0.0', '--draft', ...paths), env);
     assert.equal(draft.code, 0, draft.stderr);
     assert.match(draft.stdout, /^Left as a draft trackly 2\.0\.0 on stable: 6 builds .*, 3 files skipped$/m);
     assert.equal((await adminVersion(app, 'trackly', 'stable', '2.0.0')).status, 'draft');
@@ -200,14 +188,14 @@ describe('lunarbit release publish: build tool output folders', () => {
     });
     assert.equal(reader.statusCode, 404, 'a draft is not published');
 
-    const again = await runCli(publish('2.0.0', ...paths), env);
+    const again = await runCli(publishArgs('2.0.0', ...paths), env);
     assert.equal(again.code, 0, again.stderr);
     assert.match(again.stdout, /^Resuming draft trackly 2\.0\.0 on stable \(6 builds there\)$/m);
     assert.equal(again.stdout.match(/^already uploaded /gm)?.length, 6);
     assert.doesNotMatch(again.stdout, /^uploaded /m);
     assert.equal((await adminVersion(app, 'trackly', 'stable', '2.0.0')).status, 'published');
 
-    const published = await runCli(publish('2.0.0', ...paths), env);
+    const published = await runCli(publishArgs('2.0.0', ...paths), env);
     assert.equal(published.code, 1);
     assert.match(published.stderr, /trackly 2\.0\.0 on stable is already published; nothing was uploaded/);
   });
@@ -219,11 +207,11 @@ describe('lunarbit release publish: build tool output folders', () => {
       'Trackly_1.2.5_amd64.deb': 1_000,
     });
     const installer = path.join(dir, 'Trackly_1.2.5_x64-setup.exe');
-    const first = await runCli(publish('3.0.0', '--draft', installer), env);
+    const first = await runCli(publishArgs('3.0.0', '--draft', installer), env);
     assert.equal(first.code, 0, first.stderr);
     fs.writeFileSync(installer, 'rebuilt');
 
-    const refused = await runCli(['--json', ...publish('3.0.0', ...paths)], env);
+    const refused = await runCli(['--json', ...publishArgs('3.0.0', ...paths)], env);
     assert.equal(refused.code, 1);
     const { error } = JSON.parse(refused.stderr);
     assert.equal(error.code, 'DRAFT_MISMATCH');
@@ -244,7 +232,7 @@ describe('lunarbit release publish: build tool output folders', () => {
       env,
     );
     assert.equal(deleted.code, 0, deleted.stderr);
-    const fresh = await runCli(publish('3.0.0', ...paths), env);
+    const fresh = await runCli(publishArgs('3.0.0', ...paths), env);
     assert.equal(fresh.code, 0, fresh.stderr);
     assertStoredAsLocal((await adminVersion(app, 'trackly', 'stable', '3.0.0')).builds, dir);
   });

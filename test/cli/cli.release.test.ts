@@ -7,7 +7,7 @@ import { describe, it } from 'node:test';
 import { buildTestApp } from '../helpers/build-test-app.js';
 import { adminAuth } from '../helpers/keys.js';
 import { TEST_ADMIN_KEY } from '../helpers/test-config.js';
-import { runCli } from './cli-runner.js';
+import { publishArgs, runCli } from './cli-runner.js';
 
 describe('lunarbit release publish', () => {
   it('uploads three files and the version and builds appear through the read API with matching checksums', async (t) => {
@@ -29,20 +29,7 @@ describe('lunarbit release publish', () => {
     assert.equal((await runCli(['projects', 'create', 'trackly', '--name', 'Trackly'], env)).code, 0);
 
     const published = await runCli(
-      [
-        '--json',
-        'release',
-        'publish',
-        '--project',
-        'trackly',
-        '--channel',
-        'stable',
-        '--version',
-        '1.2.5',
-        '--notes-file',
-        path.join(dir, 'NOTES.md'),
-        ...files,
-      ],
+      ['--json', ...publishArgs('1.2.5', '--notes-file', path.join(dir, 'NOTES.md'), ...files)],
       env,
     );
     assert.equal(published.code, 0, published.stderr);

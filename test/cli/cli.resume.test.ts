@@ -8,7 +8,7 @@ import { buildTestApp } from '../helpers/build-test-app.js';
 import { adminAuth } from '../helpers/keys.js';
 import { TEST_ADMIN_KEY } from '../helpers/test-config.js';
 import { adminVersion, assertStoredAsLocal, buildFiles, outputFolder } from './cli-fixtures.js';
-import { runCli, startCli } from './cli-runner.js';
+import { publishArgs, runCli, startCli } from './cli-runner.js';
 import { pausingProxy } from './pausing-proxy.js';
 
 const MB = 1024 * 1024;
@@ -39,17 +39,7 @@ describe('lunarbit release publish: an interrupted publish', () => {
         'Trackly-1.2.5.AppImage',
         'latest.yml',
       ].map((name) => path.join(dir, name));
-      const args = [
-        'release',
-        'publish',
-        '--project',
-        'trackly',
-        '--channel',
-        'stable',
-        '--version',
-        '1.2.5',
-        ...files,
-      ];
+      const args = publishArgs('1.2.5', ...files);
       const proxy = await pausingProxy(Number(port), 1 * MB);
       t.after(() => proxy.close());
 
