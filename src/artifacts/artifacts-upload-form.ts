@@ -120,6 +120,11 @@ export const UploadFormSchema = {
       Type.String({ description: 'Expected SHA-256 (hex); a mismatch stores nothing and answers 400' }),
     ),
     signature: Type.Optional(Type.String({ description: 'Updater signature (e.g. Tauri, Sparkle)' })),
+    min_os_version: Type.Optional(
+      Type.String({
+        description: 'Lowest OS version the build runs on, e.g. `12.0` (Sparkle’s `minimumSystemVersion`)',
+      }),
+    ),
     file: Type.String({
       contentMediaType: 'application/octet-stream',
       description: 'The build file: the last part of the form',
