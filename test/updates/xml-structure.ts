@@ -36,6 +36,11 @@ function toElement(node: OrderedNode): XmlElement {
 
 export function parseXml(xml: string): XmlElement {
   if (!xml.startsWith('<?xml version="1.0" encoding="utf-8"?>')) throw new Error('missing XML declaration');
+  return parseXmlTree(xml);
+}
+
+/** Any well-formed document with one root element, declaration or not. */
+export function parseXmlTree(xml: string): XmlElement {
   const valid = XMLValidator.validate(xml);
   if (valid !== true) throw new Error(`not well-formed XML: ${JSON.stringify(valid.err)}`);
   const roots = (parser.parse(xml) as OrderedNode[]).filter(
