@@ -28,6 +28,8 @@ export interface SparkleItem {
   title: string | null;
   versionString: string;
   displayVersionString: string;
+  /** The enclosure's `url` attribute as written, and as resolved against the appcast URL. */
+  enclosureURLString: string | null;
   fileURL: string | null;
   contentLength: number;
   edSignature: string | undefined;
@@ -121,6 +123,7 @@ function itemOf(element: XmlElement, scope: Scope, appcastUrl: string): SparkleI
     versionString: version,
     displayVersionString:
       enclosure?.['sparkle:shortVersionString'] ?? text('sparkle:shortVersionString') ?? version,
+    enclosureURLString: enclosureURL ?? null,
     fileURL,
     contentLength: contentLength > 0 ? contentLength : 0,
     edSignature: enclosure?.['sparkle:edSignature'],
