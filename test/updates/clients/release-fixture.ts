@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import type { Server } from 'node:http';
 import type { TestContext } from 'node:test';
 import { buildTestApp } from '../../helpers/build-test-app.js';
 import { adminAuth } from '../../helpers/keys.js';
@@ -23,7 +24,13 @@ export interface Gateway {
 }
 
 export async function startGateway(t: TestContext): Promise<Gateway> {
+  let server: Server | undefined;
+  // Runs before the app closes (hooks run in the order they are added). A streamed download can
+  // end just after close() has closed the idle sockets; its keep-alive socket would then hold
+  // close() for the whole keepAliveTimeout (72 s). No request is in flight when a test is over.
+  t.after(() => server?.closeAllConnections());
   const { app } = await buildTestApp(t);
+  server = app.server;
   const base = (await app.listen({ port: 0, host: '127.0.0.1' })).replace(/\/$/, '');
   return {
     base,
