@@ -174,7 +174,7 @@ describe('updater clients, end to end', () => {
           assertFollowableLink(update.url, gateway, release, file);
           const download = await assertDownloadsFile(update.url, release, file);
           checkTauriDownloadStatus(download.status, '');
-          verifyTauriSignature(download.bytes, update.signature, signer.publicKey);
+          verifyTauriSignature(download.bytes, update.signature, signer.publicKey, update.version);
         });
       }
       await t.test('up to date, and targets without builds', async () => {

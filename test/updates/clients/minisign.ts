@@ -1,11 +1,14 @@
 /**
  * Minisign verification as the Tauri updater does it (`verify_signature` in
  * tauri-apps/plugins-workspace plugins/updater/src/updater.rs, which calls jedisct1/rust-minisign-verify,
- * src/lib.rs: `Signature::decode`, `PublicKey::decode`, `PublicKey::verify` with `allow_legacy = true`).
- * Both the configured public key and the announced `signature` are base64 (`base64_to_string`, the
- * STANDARD engine: padded, no whitespace) of minisign's text boxes.
+ * src/lib.rs at 078b3ace: `Signature::decode`, `PublicKey::decode`, `PublicKey::verify` with
+ * `allow_legacy = true`). Both the configured public key and the announced `signature` are base64
+ * (`base64_to_string`, the STANDARD engine: padded, no whitespace) of minisign's text boxes.
+ * The newer updater (0163bbac) also compares a `version:` field of the trusted comment, when the
+ * Tauri CLI wrote one, with the announced version: the `.sig` must belong to the release offered.
  */
 import { createHash, createPublicKey, verify } from 'node:crypto';
+import { parseRustSemver } from './rust-parsers.js';
 
 export class MinisignError extends Error {}
 
@@ -82,11 +85,30 @@ function ed25519(message: Buffer, key: Buffer, signature: Buffer): boolean {
   return verify(null, message, publicKey, signature);
 }
 
+function sameVersion(signed: string, announced: string): boolean {
+  try {
+    const [a, b] = [signed, announced].map((text) => parseRustSemver(text.replace(/^v+/, '')));
+    // `semver::Version` equality includes build metadata.
+    return (
+      JSON.stringify(a, (_k, v) => (typeof v === 'bigint' ? String(v) : v)) ===
+      JSON.stringify(b, (_k, v) => (typeof v === 'bigint' ? String(v) : v))
+    );
+  } catch {
+    return signed === announced;
+  }
+}
+
 /**
- * `verify_signature(data, release_signature, pub_key)`: throws with the client's message when the
- * update would be refused. Returns the signature's trusted comment.
+ * `verify_signature(data, release_signature, pub_key, announced_version)`: throws with the client's
+ * message (for the version check, the name of its error variant) when the update would be refused.
+ * Returns the signature's trusted comment.
  */
-export function verifyTauriSignature(data: Buffer, releaseSignature: string, publicKey: string): string {
+export function verifyTauriSignature(
+  data: Buffer,
+  releaseSignature: string,
+  publicKey: string,
+  announcedVersion?: string,
+): string {
   const key = decodePublicKey(base64ToText(publicKey));
   const signature = decodeMinisignSignature(base64ToText(releaseSignature));
   if (!key.keyId.equals(signature.keyId)) throw new MinisignError('UnexpectedKeyId');
@@ -100,5 +122,18 @@ export function verifyTauriSignature(data: Buffer, releaseSignature: string, pub
   if (!ed25519(signed, key.key, signature.signature)) throw new MinisignError('InvalidSignature');
   const global = Buffer.concat([signature.signature, Buffer.from(signature.trustedComment)]);
   if (!ed25519(global, key.key, signature.globalSignature)) throw new MinisignError('InvalidSignature');
+  const signedVersion = signature.trustedComment
+    .split('\t')
+    .find((field) => field.startsWith('version:'))
+    ?.slice('version:'.length);
+  if (
+    announcedVersion !== undefined &&
+    signedVersion !== undefined &&
+    !sameVersion(signedVersion, announcedVersion)
+  ) {
+    throw new MinisignError(
+      `SignedVersionMismatch { signed: ${signedVersion}, announced: ${announcedVersion} }`,
+    );
+  }
   return signature.trustedComment;
 }

@@ -2,9 +2,10 @@
  * Two Rust parsers the Tauri updater relies on, ported with their error messages, so that a test
  * rejects exactly what the client rejects:
  * - `semver::Version::from_str` — dtolnay/semver, src/parse.rs (`FromStr for Version`,
- *   `numeric_identifier`, `dot`, `identifier`) and src/error.rs (messages), read at 8591f23.
- * - `OffsetDateTime::parse(s, &Rfc3339)` — time-rs/time, time/src/parsing/parsable.rs
- *   (`Rfc3339::parse_offset_date_time`) and the `Display` of its parse errors.
+ *   `numeric_identifier`, `dot`, `identifier`) and src/error.rs (messages), fetched at 8591f234.
+ * - `OffsetDateTime::parse(s, &Rfc3339)` — time-rs/time, time/src/parsing/parsable.rs at 01ac0eaa
+ *   (code index; `Rfc3339::parse_offset_date_time`) and the `Display` of its parse errors. Older
+ *   `time` releases wanted `T`/`t` between date and time; this one takes any single byte.
  */
 
 const POSITION = {

@@ -1,6 +1,6 @@
 /**
  * Sparkle 2's reading of an appcast and of the file it downloads, ported from
- * sparkle-project/Sparkle at fa4eaa9:
+ * sparkle-project/Sparkle at fa4eaa97 (fetched):
  * - Sparkle/SUAppcast.m: `parseAppcastItemsFromXMLData:` — `/rss/channel/item`, first-level
  *   children indexed by `sparkleNamespacedNameOfNode:` (the namespace URI must be exactly
  *   `http://www.andymatuschak.org/xml-namespaces/sparkle`; the prefix is free), `enclosure` and
@@ -158,7 +158,11 @@ export function parseAppcast(xml: string, appcastUrl: string): SparkleItem[] {
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 
-/** `-[SUAppcastItem date]`: `E, dd MMM yyyy HH:mm:ss Z` (en_US); null when it does not parse. */
+/**
+ * `-[SUAppcastItem date]`: `E, dd MMM yyyy HH:mm:ss Z` (en_US); null when it does not parse. ICU's
+ * lenient parsing of `Z` is taken to read `GMT`/`UTC` as well as `+0000` (not checked on a Mac).
+ * Sparkle only shows this date; it never decides an update.
+ */
 export function sparkleItemDate(dateString: string): number | null {
   const match =
     /^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), (\d{1,2}) ([A-Z][a-z]{2}) (\d{4}) (\d{2}):(\d{2}):(\d{2}) ([+-]\d{4}|GMT|UTC)$/.exec(

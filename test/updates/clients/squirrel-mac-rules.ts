@@ -1,6 +1,6 @@
 /**
  * What Squirrel.Mac (the macOS half of Electron's built-in `autoUpdater`) enforces on an update
- * server's answer, read from Squirrel/Squirrel.Mac at 8d80880:
+ * server's answer, read from Squirrel/Squirrel.Mac at 8d808803 (fetched):
  * - Squirrel/SQRLUpdater.m: the check request (`Accept: application/json`, the headers given to
  *   `setFeedURL`), RELEASESERVER mode (Electron's default `serverType`): a non-2xx status is
  *   "Update check failed", 204 is "no update", anything else is JSON turned into an `SQRLUpdate` by

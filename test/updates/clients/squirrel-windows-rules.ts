@@ -1,11 +1,11 @@
 /**
- * Squirrel.Windows' reading of a RELEASES file, ported from Squirrel/Squirrel.Windows at 51f5e2c:
+ * Squirrel.Windows' reading of a RELEASES file, ported from Squirrel/Squirrel.Windows at 51f5e2cb (fetched):
  * - src/Squirrel/ReleaseEntry.cs: `ParseReleaseEntry` (regexes, staging comment, the absolute-URL
  *   split into BaseUrl/Filename/Query, the file-name check), `ParseReleaseFile` (split on `\n`,
  *   BOM removed, blank lines skipped), `PackageName`, `IsDelta`;
  * - src/Squirrel/ReleaseExtensions.cs: `ToSemanticVersion` (the version comes from the file name);
- *   NuGet's `SemanticVersion` (Squirrel/NuGet src/Core/SemanticVersion.cs at 50f8d9e, the vendored
- *   submodule): 2–4 numeric parts, an optional `-[a-z][0-9a-z-]*` special version, no dots in it;
+ *   NuGet's `SemanticVersion` (Squirrel/NuGet src/Core/SemanticVersion.cs at 50f8d9e4, fetched: the
+ *   vendored submodule): 2–4 numeric parts, an optional `-[a-z][0-9a-z-]*` special version, no dots in it;
  * - src/Squirrel/UpdateManager.CheckForUpdates.cs: `<feed>/RELEASES?id=…&localVersion=…&arch=…`;
  * - src/Squirrel/UpdateManager.DownloadReleases.cs: `downloadRelease` (the package URL),
  *   `checksumPackage` (size, then SHA1).

@@ -1,8 +1,8 @@
 /**
  * What the Tauri v2 updater (tauri-plugin-updater) enforces on a dynamic update endpoint, read from
  * tauri-apps/plugins-workspace:
- * - plugins/updater/src/updater.rs at 77149dc (the fetched snapshot, Oct 2024) and at 0163bba (newer,
- *   with `{{bundle_type}}` and `riscv64`): `Updater::check` (URL templating, 204, non-2xx skipped,
+ * - plugins/updater/src/updater.rs at 77149dc4 (fetched, Oct 2024) and at 0163bbac (a newer version
+ *   from the code index, with `{{bundle_type}}` and `riscv64`): `Updater::check` (URL templating, 204, non-2xx skipped,
  *   JSON into `RemoteRelease`), `RemoteRelease::deserialize` (`version` alias `name` via
  *   `parse_version`, `pub_date` as `time`'s Rfc3339, `url: Option<url::Url>`, `signature: Option<String>`),
  *   `get_updater_target`/`updater_os`, `get_updater_arch`/`updater_arch`, `Update::download`
