@@ -1,7 +1,7 @@
 /**
- * Publish → update, end to end, with the updater clients people ship (issue 15, "Acceptance").
- * A real listening gateway gets a release through the admin API — files made here, named as
- * electron-builder and `tauri build` name them — and each client family reads its feed and
+ * Publish → update, end to end, with the updater clients people ship.
+ * A real listening gateway gets a release from `lunarbit release publish` — files made here, named
+ * as electron-builder and `tauri build` name them, `.sig` files beside them — and each client family reads its feed and
  * downloads what it is offered: electron-updater is the real npm client (clients/
  * electron-updater-harness.ts); Tauri, Squirrel.Windows, Squirrel.Mac and Sparkle are held to the
  * rules their own sources enforce (clients/*-rules.ts). Every family runs against a project with
@@ -244,7 +244,7 @@ describe('updater clients, end to end', () => {
       const project = await seedProject(gateway, 'sparkle', access);
       const release: Release = { project, channel: 'stable', version: '1.3.0' };
       const signer = sparkleSigner();
-      const archive = buildFile('macos-universal', 'macos', 'universal', 'Trackly-1.3.0.zip');
+      const archive = buildFile('macos-universal', 'macos', 'universal', 'Trackly-1.3.0-mac.zip');
       archive.signature = signer.sign(archive.bytes);
       archive.minOsVersion = '12.0';
       await publishRelease(gateway, project, 'stable', '1.3.0', [archive]);

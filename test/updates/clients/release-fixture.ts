@@ -1,14 +1,19 @@
 /**
- * A real listening gateway and the release a studio would publish to it, seeded over HTTP through
- * the admin API (multipart uploads of files made in the test, named as the build tools name them),
+ * A real listening gateway and the release a studio would publish to it with `lunarbit release
+ * publish` (files made in the test, named as the build tools name them),
  * and the checks every link a feed hands to an updater must pass.
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
 import type { Server } from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
 import type { TestContext } from 'node:test';
+import { runCli } from '../../cli/cli-runner.js';
 import { buildTestApp } from '../../helpers/build-test-app.js';
 import { adminAuth } from '../../helpers/keys.js';
+import { TEST_ADMIN_KEY } from '../../helpers/test-config.js';
 
 /**
  * `public`: a project with `public_feeds: true` — feeds and downloads without credentials.
@@ -20,7 +25,7 @@ export const ACCESS_MODES: readonly Access[] = ['public', 'keyed'];
 export interface Gateway {
   /** `http://127.0.0.1:<port>`, no trailing slash. */
   base: string;
-  admin(method: 'POST' | 'PATCH', path: string, body?: Record<string, unknown>): Promise<unknown>;
+  admin(method: 'GET' | 'POST' | 'PATCH', path: string, body?: Record<string, unknown>): Promise<unknown>;
 }
 
 export async function startGateway(t: TestContext): Promise<Gateway> {
@@ -68,6 +73,7 @@ export async function seedProject(gateway: Gateway, name: string, access: Access
 }
 
 export interface BuildFile {
+  /** The build id: what the CLI chose, once published. */
   id: string;
   platform: 'windows' | 'macos' | 'linux';
   architecture: 'x64' | 'arm64' | 'x86' | 'universal';
@@ -93,32 +99,49 @@ export function buildFile(
   };
 }
 
-/** Creates a version, uploads its files (fields first, the file last) and publishes it. */
+/**
+ * Publishes a release as a studio does: the files (and a `<file>.sig` for each signature) are written
+ * to a folder and `lunarbit release publish` sends the folder. The CLI decides each build's id from
+ * the file names; `file.id` is set to the id it chose.
+ */
 export async function publishRelease(
   gateway: Gateway,
   project: Project,
   channel: string,
   version: string,
-  files: readonly BuildFile[],
+  files: BuildFile[],
 ): Promise<void> {
-  const versions = `/admin/projects/${project.id}/channels/${channel}/versions`;
-  await gateway.admin('POST', versions, { version, release_notes: `## ${version}\n- Fixes` });
-  for (const file of files) {
-    const form = new FormData();
-    form.append('id', file.id);
-    form.append('platform', file.platform);
-    form.append('architecture', file.architecture);
-    if (file.signature !== undefined) form.append('signature', file.signature);
-    if (file.minOsVersion !== undefined) form.append('min_os_version', file.minOsVersion);
-    form.append('file', new Blob([file.bytes]), file.fileName);
-    const response = await fetch(`${gateway.base}${versions}/${version}/builds`, {
-      method: 'POST',
-      headers: adminAuth,
-      body: form,
+  const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'lunarbit-dist-'));
+  try {
+    for (const file of files) {
+      fs.writeFileSync(path.join(folder, file.fileName), file.bytes);
+      if (file.signature !== undefined)
+        fs.writeFileSync(path.join(folder, `${file.fileName}.sig`), file.signature);
+    }
+    const minOs = files.find((file) => file.minOsVersion !== undefined)?.minOsVersion;
+    const args = ['release', 'publish', '--project', project.id, '--channel', channel, '--version', version];
+    if (minOs !== undefined) args.push('--min-os-version', minOs);
+    const run = await runCli([...args, ...fs.readdirSync(folder).map((name) => path.join(folder, name))], {
+      LUNARBIT_URL: gateway.base,
+      LUNARBIT_KEY: TEST_ADMIN_KEY,
     });
-    assert.equal(response.status, 201, `upload ${file.fileName}: ${await response.text()}`);
+    assert.equal(run.code, 0, `lunarbit release publish: ${run.stderr}${run.stdout}`);
+  } finally {
+    fs.rmSync(folder, { recursive: true, force: true });
   }
-  await gateway.admin('POST', `${versions}/${version}/publish`);
+  const view = (await gateway.admin(
+    'GET',
+    `/admin/projects/${project.id}/channels/${channel}/versions/${version}`,
+  )) as {
+    status: string;
+    builds: { id: string; file_name: string }[];
+  };
+  assert.equal(view.status, 'published');
+  for (const file of files) {
+    const build = view.builds.find((candidate) => candidate.file_name === file.fileName);
+    assert.ok(build, `the CLI published ${file.fileName}`);
+    file.id = build.id;
+  }
 }
 
 export interface Release {
