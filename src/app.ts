@@ -29,14 +29,18 @@ import { watchAbandonedRequests } from './http/abandoned-requests.js';
 import { stripApiPrefix } from './http/api-prefix.js';
 import { clientIpResolver } from './http/client-ip.js';
 import { registerCors } from './http/cors.js';
-import { registerErrorHandling } from './http/error-handler.js';
+import { frameworkErrorHandler, registerErrorHandling } from './http/error-handler.js';
 import { createFastLane, type FastLaneSlot, fastLaneServerFactory } from './http/fast-lane.js';
+import { withInputContract } from './http/input-rules.js';
 import { createLazySerializers, type LazySerializers } from './http/lazy-serializers.js';
 import { type LinkBaseOf, linkBaseResolver, registerLinkBase } from './http/link-base.js';
 import { registerOpenApi } from './http/openapi.js';
+import { ROUTER_MAX_PARAM_LENGTH, registerPathParamLimit } from './http/path-params.js';
+import { registerBodyParsing } from './http/request-bodies.js';
 import { registerRequestGuard } from './http/request-guard.js';
 import { requestIdOf } from './http/request-id.js';
 import { registerRequestLogging } from './http/request-logging.js';
+import { requestValidatorFactory } from './http/request-validation.js';
 import {
   type InventoryEntry,
   inventoryEntries,
@@ -127,11 +131,16 @@ function createFastify(
     bodyLimit: config.bodyLimitBytes,
     return503OnClosing: true,
     forceCloseConnections: 'idle',
-    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 256 },
-    schemaController: { compilersFactory: { buildSerializer: serializers.factory } },
+    // Parameters are limited to MAX_PATH_PARAM_LENGTH by a hook (http/path-params.ts), after rate limits.
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: ROUTER_MAX_PARAM_LENGTH },
+    frameworkErrors: frameworkErrorHandler(config),
+    schemaController: {
+      compilersFactory: { buildSerializer: serializers.factory, buildValidator: requestValidatorFactory() },
+    },
     ajv: {
       // Unknown fields are rejected rather than silently dropped, and every failing field is reported.
-      customOptions: { removeAdditional: false, allErrors: true, coerceTypes: 'array', useDefaults: true },
+      // Only text parts (query, params, headers) are coerced to their types: http/request-validation.ts.
+      customOptions: { removeAdditional: false, allErrors: true, useDefaults: true },
       plugins: [ajvFormats as never],
     },
   }) as unknown as FastifyInstance;
@@ -268,6 +277,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     if (route.method === 'OPTIONS' && route.url === '*' && route.config?.auth === undefined) {
       route.config = { ...route.config, ...PREFLIGHT_CONTRACT };
     }
+    route.schema = withInputContract(route.schema, route.method, route.url);
     const problem = routeContractProblem(route);
     if (problem !== undefined) throw new Error(`Route declaration incomplete: ${problem}`);
     routes.push(...inventoryEntries(route));
@@ -337,6 +347,7 @@ async function registerEverything(
   const onAbandoned = watchAbandonedRequests(app);
   registerRequestLogging(app, accessLog, onAbandoned);
   registerErrorHandling(app, config);
+  registerBodyParsing(app);
   await registerCors(app, config.corsOrigins);
   registerRequestGuard(app, {
     verifier: gateway.verifier,
@@ -345,6 +356,7 @@ async function registerEverything(
     clock,
     onRejected: (policy) => gateway.metrics.rateLimitRejections.inc({ policy }),
   });
+  registerPathParamLimit(app);
   registerHttpMetrics(app, gateway.metrics, onAbandoned);
   registerKeyUsageHook(app, gateway.usage, onAbandoned);
   await registerOpenApi(app);

@@ -27,6 +27,7 @@ export const ERROR_CATALOGUE = {
   METHOD_NOT_ALLOWED: { status: 405, meaning: 'The route exists but not for this HTTP method.' },
   CONFLICT: { status: 409, meaning: 'The request conflicts with the current state (duplicate name or id).' },
   PAYLOAD_TOO_LARGE: { status: 413, meaning: 'The request body exceeds the configured limit.' },
+  URI_TOO_LONG: { status: 414, meaning: 'A path parameter is longer than 256 characters.' },
   UNSUPPORTED_MEDIA_TYPE: {
     status: 415,
     meaning: 'The Content-Type of the request body is not accepted by this route.',

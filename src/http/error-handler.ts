@@ -17,6 +17,7 @@ const STATUS_CODES: Record<number, ErrorCode> = {
   405: 'METHOD_NOT_ALLOWED',
   409: 'CONFLICT',
   413: 'PAYLOAD_TOO_LARGE',
+  414: 'URI_TOO_LONG',
   415: 'UNSUPPORTED_MEDIA_TYPE',
   429: 'RATE_LIMIT_EXCEEDED',
 };
@@ -87,6 +88,7 @@ export function sendError(
   details?: ErrorDetails,
 ): FastifyReply {
   const body = errorEnvelope(code, message, details, request.id, publicBaseUrl(request, config));
+  request.errorCode = code;
   return reply
     .code(reply.statusCode >= 400 ? reply.statusCode : 500)
     .headers(SECURITY_HEADERS)
@@ -130,4 +132,17 @@ export function registerErrorHandling(app: FastifyInstance, config: Pick<Config,
       `No route for ${request.method} ${request.url.split('?')[0]}`,
     );
   });
+}
+
+/**
+ * For Fastify's `frameworkErrors`: what the router refuses before any route or hook runs (a path
+ * whose percent-encoding is broken, a parameter beyond the router's own length limit) still gets
+ * the envelope, the security headers and the request id.
+ */
+export function frameworkErrorHandler(config: Pick<Config, 'publicUrl'>) {
+  return (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
+    const { code, message } = classifyError(error);
+    reply.code(error.statusCode ?? 400);
+    sendError(request, reply, config, code, message);
+  };
 }

@@ -11,3 +11,22 @@ export function parseDuration(text: string): number | undefined {
   if (!match) return undefined;
   return Number(match[1]) * UNIT_MS[match[2] as keyof typeof UNIT_MS];
 }
+
+/**
+ * The latest moment a key or a rotation's grace period may last to: the end of year 9999, the last
+ * one an ISO-8601 timestamp with a four-digit year (what the API answers) can name.
+ */
+export const LATEST_EXPIRY = '9999-12-31T23:59:59Z';
+export const LATEST_EXPIRY_MS = Date.parse(LATEST_EXPIRY);
+
+/** When a duration starting at `now` ends, or undefined when that is after `LATEST_EXPIRY`. */
+export function durationEnd(now: number, duration: string): number | undefined {
+  const end = now + (parseDuration(duration) ?? 0);
+  return end > LATEST_EXPIRY_MS ? undefined : end;
+}
+
+/** A stored expiry as the API shows it: one stored beyond the bound (older gateways allowed it) reads as the bound. */
+export function shownExpiry(stored: string | null): string | null {
+  if (stored === null) return null;
+  return Date.parse(stored) > LATEST_EXPIRY_MS ? LATEST_EXPIRY : stored;
+}

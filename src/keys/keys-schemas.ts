@@ -19,10 +19,12 @@ export const PermissionsView = Type.Object(
   >,
 );
 
+// Not blank; control characters are refused by the rule every text input follows (http/input-rules.ts).
 const keyName = Type.String({
   minLength: 1,
   maxLength: 100,
-  pattern: '^[^\\u0000-\\u001f\\u007f]*\\S[^\\u0000-\\u001f\\u007f]*$',
+  pattern: '\\S',
+  description: 'Unique among live keys, whatever the case',
 });
 const tags = Type.Array(Type.String({ minLength: 1, maxLength: 50 }), { maxItems: 20 });
 const rateLimit = Type.Integer({

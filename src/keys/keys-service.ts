@@ -5,7 +5,7 @@ import { AppError } from '../errors.js';
 import type { Clock } from '../infra/clock.js';
 import { isoString } from '../infra/clock.js';
 import type { Caller } from './caller.js';
-import { parseDuration } from './key-expiry.js';
+import { durationEnd, LATEST_EXPIRY, shownExpiry } from './key-expiry.js';
 import { generateApiKey, hashApiKey, KEY_PREFIX, maskApiKey } from './key-format.js';
 import { couldHaveGranted, grantProblems, type KeyGrant } from './key-grants.js';
 import type { KeyUsageTracker } from './key-usage.js';
@@ -60,7 +60,7 @@ export function createKeysService(deps: {
       allowedProjects: row.allowed_projects === null ? null : (JSON.parse(row.allowed_projects) as string[]),
       tags: JSON.parse(row.tags) as string[],
       createdAt: row.created_at,
-      expiresAt: row.expires_at,
+      expiresAt: shownExpiry(row.expires_at),
       lastUsedAt: row.last_used_at,
       revokedAt: row.revoked_at,
       createdBy: row.created_by,
@@ -86,12 +86,23 @@ export function createKeysService(deps: {
       throw new AppError('INVALID_REQUEST', 'Give either expiresIn or expiresAt, not both');
     }
     const now = clock.now();
-    if (input.expiresIn !== undefined) return isoString(now + (parseDuration(input.expiresIn) ?? 0));
+    if (input.expiresIn !== undefined) return isoString(boundedEnd('expiresIn', now, input.expiresIn));
     if (input.expiresAt === undefined || input.expiresAt === null) return input.expiresAt;
     const at = Date.parse(input.expiresAt);
     if (!(at > now))
       throw new AppError('INVALID_REQUEST', 'expiresAt must be in the future', { field: 'expiresAt' });
     return isoString(at);
+  }
+
+  /** The end of a duration from now; 400 naming the field when it ends after year 9999. */
+  function boundedEnd(field: 'expiresIn' | 'gracePeriod', now: number, duration: string): number {
+    const end = durationEnd(now, duration);
+    if (end !== undefined) return end;
+    const message = `must end by ${LATEST_EXPIRY}: a key cannot outlive the year 9999`;
+    throw new AppError('INVALID_REQUEST', `${field} ${message}`, {
+      location: 'body',
+      fields: [{ field, message }],
+    });
   }
 
   async function findLiveOrThrow(nameOrId: string): Promise<ApiKeyRow> {
@@ -272,9 +283,9 @@ export function createKeysService(deps: {
       const row = await findLiveOrThrow(nameOrId);
       assertMayManage(caller, row, 'rotate');
       const now = clock.now();
-      const graceMs = gracePeriod === undefined ? 0 : (parseDuration(gracePeriod) ?? 0);
+      const graceEnd = gracePeriod === undefined ? now : boundedEnd('gracePeriod', now, gracePeriod);
       const expiry = row.expires_at === null ? Number.POSITIVE_INFINITY : Date.parse(row.expires_at);
-      const previousUntil = graceMs > 0 ? Math.min(now + graceMs, expiry) : undefined;
+      const previousUntil = graceEnd > now ? Math.min(graceEnd, expiry) : undefined;
       const key = generateApiKey();
       const updated = await repo.update(row.id, {
         key_hash: hashApiKey(key),
