@@ -19,11 +19,12 @@ export const PermissionsView = Type.Object(
   >,
 );
 
-// Not blank; control characters are refused by the rule every text input follows (http/input-rules.ts).
+// One line, not blank; other control characters are refused by the rule every text input follows
+// (http/input-rules.ts).
 const keyName = Type.String({
   minLength: 1,
   maxLength: 100,
-  pattern: '\\S',
+  pattern: '^(?=.*\\S)[^\\t\\n\\r]*$',
   description: 'Unique among live keys, whatever the case',
 });
 const tags = Type.Array(Type.String({ minLength: 1, maxLength: 50 }), { maxItems: 20 });
