@@ -16,7 +16,9 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
         version: VERSION,
         description:
           'Release distribution, update checks and an AI proxy behind API keys. Every path is also served under `/api/v2`. ' +
-          'Errors use one envelope; see `/docs/errors` for every code.',
+          'Errors use one envelope; see `/docs/errors` for every code. ' +
+          'JSON bodies are validated as sent (no type coercion); query strings and path parameters are read from text. ' +
+          'Text refuses control characters other than tab and line breaks; numbers lie within ±(2^53 − 1).',
       },
       servers: [
         { url: '/', description: 'This gateway' },
