@@ -88,6 +88,10 @@ describe('withInputContract', () => {
       response: Record<string, unknown>;
     };
     assert.deepEqual(Object.keys(plain.response), ['200']);
+    const bodyless = withInputContract({ response }, 'POST', '/things/publish') as {
+      response: Record<string, unknown>;
+    };
+    assert.deepEqual(Object.keys(bodyless.response).sort(), ['200', '400', '413', '415']);
     const own = { description: 'mine' };
     const documented = withInputContract(
       { querystring: Type.Object({}), response: { ...response, 400: own } },

@@ -8,7 +8,8 @@
  * - numbers stay within the integers both databases and JavaScript hold exactly (a bigint column
  *   holds more, an unbounded JSON number does not fit any column);
  * - the answers these rules and the body parser produce are documented: 400 where anything is
- *   validated, 413 and 415 where a body may be sent, 414 where the path has parameters.
+ *   validated or a body may be sent, 413 and 415 where a body may be sent, 414 where the path has
+ *   parameters.
  */
 import { MAX_PATH_PARAM_LENGTH } from './path-params.js';
 
@@ -107,8 +108,12 @@ export function withInputContract<T extends object>(
   const add = (status: number, description: string) => {
     if (responses[status] === undefined) responses[status] = { $ref: 'ErrorEnvelope#', description };
   };
-  if (REQUEST_PARTS.some((part) => out[part] !== undefined)) add(400, 'Invalid request (INVALID_REQUEST)');
-  if ([methods].flat().some((method) => BODY_METHODS.has(method))) {
+  const takesBody = [methods].flat().some((method) => BODY_METHODS.has(method));
+  // A body is parsed (and may be malformed JSON) on these methods whether or not the route reads it.
+  if (takesBody || REQUEST_PARTS.some((part) => out[part] !== undefined)) {
+    add(400, 'Invalid request (INVALID_REQUEST)');
+  }
+  if (takesBody) {
     add(413, 'The body exceeds the size limit (PAYLOAD_TOO_LARGE)');
     add(415, 'A Content-Type this route does not accept (UNSUPPORTED_MEDIA_TYPE)');
   }
