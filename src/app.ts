@@ -46,6 +46,7 @@ import {
 import { registerSecurityHeaders } from './http/security-headers.js';
 import { type Clock, systemClock } from './infra/clock.js';
 import { createAccessLogger, logDestination, loggerOptions } from './infra/logger.js';
+import { ensurePrivateDirectory } from './infra/private-files.js';
 import { createSharedState, type SharedState } from './infra/shared-state.js';
 import { createThrottledErrorLog } from './infra/throttled-log.js';
 import { createKeyUsageTracker, type KeyUsageTracker, registerKeyUsageHook } from './keys/key-usage.js';
@@ -166,6 +167,8 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   const logFailure = createThrottledErrorLog(app.log, clock);
   const metrics = createMetrics();
 
+  // Before anything writes there: the database, secrets and uploads live under it.
+  ensurePrivateDirectory(config.dataDir);
   const database = createDatabase(config, overrides.database);
   let shared: SharedState | undefined;
   try {

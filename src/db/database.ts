@@ -1,9 +1,9 @@
-import fs from 'node:fs';
 import path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, type LogEvent, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import pg from 'pg';
 import type { Config } from '../config.js';
+import { ensurePrivateDirectory, ensurePrivateFile } from '../infra/private-files.js';
 import type { DialectName } from './dialect.js';
 import type { Tables } from './tables.js';
 
@@ -33,7 +33,11 @@ const pgTypes = {
 };
 
 function openSqlite(file: string): BetterSqlite3.Database {
-  if (file !== ':memory:') fs.mkdirSync(path.dirname(file), { recursive: true });
+  if (file !== ':memory:') {
+    // Created 0600 before SQLite opens it: SQLite gives its -wal and -shm files the database's mode.
+    ensurePrivateDirectory(path.dirname(file));
+    ensurePrivateFile(file, [`${file}-wal`, `${file}-shm`]);
+  }
   const connection = new BetterSqlite3(file);
   connection.pragma('journal_mode = WAL');
   connection.pragma('busy_timeout = 5000');
