@@ -321,7 +321,8 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   await shared.bus.ready();
   usage.start();
   catalog.downloads.start();
-  artifacts.start();
+  const leftovers = await artifacts.start();
+  if (leftovers > 0) app.log.warn({ removed: leftovers }, 'removed staged uploads that a crash left behind');
   github.start();
   ai.start();
   return app;

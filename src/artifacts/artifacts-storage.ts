@@ -40,6 +40,9 @@ export interface ArtifactStorage {
   delete(key: string): Promise<void>;
   /** Every stored key with its modification time (for removing files no build refers to). */
   list(): AsyncIterable<{ key: string; modifiedAt: number }>;
-  /** Drops staged files left behind by a crash, older than `olderThanMs`. */
-  removeStaleStaging(olderThanMs: number): Promise<number>;
+  /**
+   * Drops staged files last written before `modifiedBeforeMs` (wall-clock milliseconds, as file
+   * times are): what a crashed upload left behind. Returns how many.
+   */
+  removeStaleStaging(modifiedBeforeMs: number): Promise<number>;
 }

@@ -125,7 +125,18 @@ export function createArtifacts(deps: {
         deps.onError(error, 'removing the files of deleted builds');
       }
     },
-    start: () => verifier.start(),
+    /**
+     * Removes uploads staged before this process started — a crash's leftovers, since no upload
+     * outlives the process that receives it — then starts verification. Returns how many it removed.
+     */
+    async start(): Promise<number> {
+      const removed = await storage.removeStaleStaging(performance.timeOrigin).catch((error: unknown) => {
+        deps.onError(error, 'removing staged uploads left by a crash');
+        return 0;
+      });
+      verifier.start();
+      return removed;
+    },
     /** Stops verification; uploads still running finish or fail on their own connection. */
     stop: () => verifier.stop(),
   };
