@@ -48,6 +48,7 @@ import { type Clock, systemClock } from './infra/clock.js';
 import { createAccessLogger, logDestination, loggerOptions } from './infra/logger.js';
 import { ensurePrivateDirectory } from './infra/private-files.js';
 import { createSharedState, type SharedState } from './infra/shared-state.js';
+import { createStorageHealth, type StorageHealth } from './infra/storage-health.js';
 import { createThrottledErrorLog } from './infra/throttled-log.js';
 import { createKeyUsageTracker, type KeyUsageTracker, registerKeyUsageHook } from './keys/key-usage.js';
 import { createKeyVerifier, type KeyVerifier } from './keys/key-verifier.js';
@@ -96,6 +97,8 @@ export interface Gateway {
   ai: AiGateway;
   rateLimits: RateLimitStore;
   metrics: Metrics;
+  /** Disk-full, read-only and I/O faults of the database and file storage, for `/health`. */
+  storageHealth: StorageHealth;
   routes: InventoryEntry[];
   /** Response serializers, compiled on each route's first answer. */
   serializers: LazySerializers;
@@ -169,7 +172,14 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
 
   // Before anything writes there: the database, secrets and uploads live under it.
   ensurePrivateDirectory(config.dataDir);
-  const database = createDatabase(config, overrides.database);
+  const storageHealth = createStorageHealth(clock);
+  const database = createDatabase(config, {
+    ...overrides.database,
+    onQuery: (event) => {
+      storageHealth.observeQuery(event);
+      overrides.database?.onQuery?.(event);
+    },
+  });
   let shared: SharedState | undefined;
   try {
     await migrateToLatest(database);
@@ -219,7 +229,14 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     onBuildAdded: (key) => artifacts.verifier.buildAdded(key),
     releaseFiles: (storageKeys) => artifacts.releaseFiles(storageKeys),
   });
-  const artifacts = createArtifacts({ db: database.db, catalog, clock, config, onError: logFailure });
+  const artifacts = createArtifacts({
+    db: database.db,
+    catalog,
+    clock,
+    config,
+    storageHealth,
+    onError: logFailure,
+  });
 
   const github = createGithub({
     db: database.db,
@@ -258,6 +275,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     ai,
     rateLimits,
     metrics,
+    storageHealth,
     routes,
     serializers,
     isShuttingDown: () => shuttingDown,
@@ -356,6 +374,7 @@ async function registerEverything(
   await app.register(healthRoutes, {
     pingDatabase: () => database.ping(),
     pingRedis: shared.pingRedis,
+    storageHealth: gateway.storageHealth,
     now: () => clock.now(),
     isShuttingDown: gateway.isShuttingDown,
   });

@@ -46,3 +46,37 @@ export interface ArtifactStorage {
    */
   removeStaleStaging(modifiedBeforeMs: number): Promise<number>;
 }
+
+/** What a storage reports about its writes (disk full, read-only, I/O errors) for `/health`. */
+export interface StorageWriteObserver {
+  failed(error: unknown): void;
+  succeeded(): void;
+}
+
+/** `storage` whose staging, writing and committing report their outcome to `observer`. */
+export function observeWrites(storage: ArtifactStorage, observer: StorageWriteObserver): ArtifactStorage {
+  const observed = async <T>(work: () => Promise<T>): Promise<T> => {
+    try {
+      return await work();
+    } catch (error) {
+      observer.failed(error);
+      throw error;
+    }
+  };
+  return {
+    ...storage,
+    async stage() {
+      const staged = await observed(() => storage.stage());
+      staged.sink.on('error', (error: unknown) => observer.failed(error));
+      return {
+        sink: staged.sink,
+        flush: () => observed(() => staged.flush()),
+        async commit(key) {
+          await observed(() => staged.commit(key));
+          observer.succeeded();
+        },
+        discard: () => staged.discard(),
+      };
+    },
+  };
+}
