@@ -85,6 +85,22 @@ describe('storage faults: 503 STORAGE_UNAVAILABLE with Retry-After, /health degr
     assert.equal(recovered.checks.database_writes, 'ok');
   });
 
+  it('the API document declares the 503 on every write operation', async (t) => {
+    const { app } = await buildTestApp(t);
+    const document = (await app.inject({ url: '/openapi.json' })).json() as {
+      paths: Record<string, Record<string, { responses: Record<string, unknown> }>>;
+    };
+    let writes = 0;
+    for (const [route, operations] of Object.entries(document.paths)) {
+      for (const [method, operation] of Object.entries(operations)) {
+        if (!['post', 'put', 'patch', 'delete'].includes(method)) continue;
+        writes += 1;
+        assert.ok(operation.responses['503'], `${method.toUpperCase()} ${route} documents 503`);
+      }
+    }
+    assert.ok(writes > 10);
+  });
+
   it('SQLite read-only (SQLITE_READONLY)', async (t) => {
     const test = await buildTestApp(t);
     const { app } = test;
