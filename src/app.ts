@@ -172,7 +172,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
 
   // Before anything writes there: the database, secrets and uploads live under it.
   ensurePrivateDirectory(config.dataDir);
-  const storageHealth = createStorageHealth(clock);
+  const storageHealth = createStorageHealth();
   const database = createDatabase(config, {
     ...overrides.database,
     onQuery: (event) => {

@@ -7,7 +7,6 @@
 import type { LogEvent } from 'kysely';
 import { databaseFaultOf, type StorageFaultKind } from '../db/storage-faults.js';
 import { AppError } from '../errors.js';
-import { type Clock, isoString } from './clock.js';
 
 export type { StorageFaultKind };
 /** `database_writes`: the database; `artifact_writes`: uploaded files under DATA_DIR/artifacts. */
@@ -61,41 +60,31 @@ export function storageUnavailable(error: unknown): AppError | undefined {
   );
 }
 
-export interface StorageFaultReport {
-  check: StorageCheck;
-  kind: StorageFaultKind;
-  since: string;
-}
-
 /** Statements whose success shows the database stores again. */
 const WRITE_STATEMENT = /^\s*(insert|update|delete|commit)\b/i;
 
-export function createStorageHealth(clock: Clock) {
-  const faults = new Map<StorageCheck, { kind: StorageFaultKind; since: number }>();
+export function createStorageHealth() {
+  const faults = new Map<StorageCheck, StorageFaultKind>();
+  /** A write failed: remembers the fault when it is a storage fault. */
+  function failed(error: unknown): void {
+    const fault = storageFaultOf(error);
+    if (fault !== undefined) faults.set(fault.check, fault.kind);
+  }
   return {
     /** Kysely's query log: every statement the gateway runs, with its outcome. */
     observeQuery(event: LogEvent): void {
-      if (event.level === 'error') this.failed(event.error);
+      if (event.level === 'error') failed(event.error);
       else if (faults.has('database_writes') && WRITE_STATEMENT.test(event.query.sql)) {
         faults.delete('database_writes');
       }
     },
-    /** A write failed: remembers the fault when it is a storage fault. */
-    failed(error: unknown): void {
-      const fault = storageFaultOf(error);
-      if (fault === undefined) return;
-      const known = faults.get(fault.check);
-      if (known?.kind !== fault.kind) faults.set(fault.check, { kind: fault.kind, since: clock.now() });
-    },
+    failed,
     /** A write to `check`'s store succeeded: its fault is over. */
     succeeded(check: StorageCheck): void {
       faults.delete(check);
     },
     state(check: StorageCheck): 'ok' | StorageFaultKind {
-      return faults.get(check)?.kind ?? 'ok';
-    },
-    faults(): StorageFaultReport[] {
-      return [...faults].map(([check, { kind, since }]) => ({ check, kind, since: isoString(since) }));
+      return faults.get(check) ?? 'ok';
     },
   };
 }
