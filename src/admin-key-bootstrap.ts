@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Config } from './config.js';
+import { ensurePrivateDirectory } from './infra/private-files.js';
 
 export const ADMIN_KEY_FILE = 'admin-key';
 
@@ -23,7 +24,7 @@ export function resolveAdminKey(
   if (config.apiKeyAdmin !== undefined) return { key: config.apiKeyAdmin, source: 'configured' };
   if (config.nodeEnv === 'production') throw new Error('API_KEY_ADMIN is required in production');
   const file = path.join(config.dataDir, ADMIN_KEY_FILE);
-  fs.mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+  ensurePrivateDirectory(config.dataDir);
   try {
     const stored = fs.readFileSync(file, 'utf8').trim();
     if (stored.length >= 32) return { key: stored, source: 'stored', file };

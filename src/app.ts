@@ -50,7 +50,9 @@ import {
 import { registerSecurityHeaders } from './http/security-headers.js';
 import { type Clock, systemClock } from './infra/clock.js';
 import { createAccessLogger, logDestination, loggerOptions } from './infra/logger.js';
+import { ensurePrivateDirectory } from './infra/private-files.js';
 import { createSharedState, type SharedState } from './infra/shared-state.js';
+import { createStorageHealth, type StorageHealth } from './infra/storage-health.js';
 import { createThrottledErrorLog } from './infra/throttled-log.js';
 import { createKeyUsageTracker, type KeyUsageTracker, registerKeyUsageHook } from './keys/key-usage.js';
 import { createKeyVerifier, type KeyVerifier } from './keys/key-verifier.js';
@@ -99,6 +101,8 @@ export interface Gateway {
   ai: AiGateway;
   rateLimits: RateLimitStore;
   metrics: Metrics;
+  /** Disk-full, read-only and I/O faults of the database and file storage, for `/health`. */
+  storageHealth: StorageHealth;
   routes: InventoryEntry[];
   /** Response serializers, compiled on each route's first answer. */
   serializers: LazySerializers;
@@ -175,7 +179,16 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   const logFailure = createThrottledErrorLog(app.log, clock);
   const metrics = createMetrics();
 
-  const database = createDatabase(config, overrides.database);
+  // Before anything writes there: the database, secrets and uploads live under it.
+  ensurePrivateDirectory(config.dataDir);
+  const storageHealth = createStorageHealth();
+  const database = createDatabase(config, {
+    ...overrides.database,
+    onQuery: (event) => {
+      storageHealth.observeQuery(event);
+      overrides.database?.onQuery?.(event);
+    },
+  });
   let shared: SharedState | undefined;
   try {
     await migrateToLatest(database);
@@ -225,7 +238,14 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     onBuildAdded: (key) => artifacts.verifier.buildAdded(key),
     releaseFiles: (storageKeys) => artifacts.releaseFiles(storageKeys),
   });
-  const artifacts = createArtifacts({ db: database.db, catalog, clock, config, onError: logFailure });
+  const artifacts = createArtifacts({
+    db: database.db,
+    catalog,
+    clock,
+    config,
+    storageHealth,
+    onError: logFailure,
+  });
 
   const github = createGithub({
     db: database.db,
@@ -264,6 +284,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     ai,
     rateLimits,
     metrics,
+    storageHealth,
     routes,
     serializers,
     isShuttingDown: () => shuttingDown,
@@ -328,7 +349,8 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   await shared.bus.ready();
   usage.start();
   catalog.downloads.start();
-  artifacts.start();
+  const leftovers = await artifacts.start();
+  if (leftovers > 0) app.log.warn({ removed: leftovers }, 'removed staged uploads that a crash left behind');
   github.start();
   ai.start();
   return app;
@@ -364,6 +386,7 @@ async function registerEverything(
   await app.register(healthRoutes, {
     pingDatabase: () => database.ping(),
     pingRedis: shared.pingRedis,
+    storageHealth: gateway.storageHealth,
     now: () => clock.now(),
     isShuttingDown: gateway.isShuttingDown,
   });

@@ -75,7 +75,7 @@ export interface Config {
     cacheTtlMs: number;
     /** How long an unknown key hash is remembered as unknown. */
     negativeCacheTtlMs: number;
-    /** How often usage counters are written to the database. */
+    /** Longest wait of a usage or download count before it is written (the crash-loss bound; see flush-schedule.ts). */
     usageFlushIntervalMs: number;
   };
   rateLimits: RateLimitsConfig;

@@ -52,6 +52,12 @@ export const ERROR_CATALOGUE = {
     status: 503,
     meaning: 'A dependency the gateway needs (database, cache) is unavailable.',
   },
+  STORAGE_UNAVAILABLE: {
+    status: 503,
+    meaning:
+      'The gateway cannot store anything right now: its disk is full, its database is read-only or its disk fails. ' +
+      'Nothing was stored; repeat the request after `Retry-After` seconds. `details.storage` and `details.reason` say which and why.',
+  },
   AI_UNAVAILABLE: { status: 503, meaning: 'No AI provider is available for this request.' },
   UPSTREAM_TIMEOUT: { status: 504, meaning: 'An upstream service did not answer in time.' },
 } as const satisfies Record<string, ErrorDefinition>;

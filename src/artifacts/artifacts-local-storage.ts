@@ -96,13 +96,13 @@ export function createLocalArtifactStorage(root: string): ArtifactStorage {
       }
     },
 
-    async removeStaleStaging(olderThanMs) {
+    async removeStaleStaging(modifiedBeforeMs) {
       const names = await fs.promises.readdir(staging).catch(() => []);
       let removed = 0;
       for (const name of names) {
         const file = path.join(staging, name);
         const stats = await fs.promises.stat(file).catch(() => undefined);
-        if (stats !== undefined && Date.now() - stats.mtimeMs > olderThanMs) {
+        if (stats !== undefined && stats.mtimeMs < modifiedBeforeMs) {
           await fs.promises.rm(file, { force: true });
           removed += 1;
         }

@@ -7,7 +7,7 @@
 import dns from 'node:dns';
 import net from 'node:net';
 
-const blocked = new net.BlockList();
+const blockedV4 = new net.BlockList();
 for (const [network, prefix] of [
   ['0.0.0.0', 8], // "this network"
   ['10.0.0.0', 8], // private
@@ -16,31 +16,81 @@ for (const [network, prefix] of [
   ['169.254.0.0', 16], // link-local (cloud metadata services live here)
   ['172.16.0.0', 12], // private
   ['192.0.0.0', 24], // IETF protocol assignments
+  ['192.0.2.0', 24], // documentation
+  ['192.88.99.0', 24], // 6to4 relay anycast (deprecated)
   ['192.168.0.0', 16], // private
   ['198.18.0.0', 15], // benchmarking
+  ['198.51.100.0', 24], // documentation
+  ['203.0.113.0', 24], // documentation
   ['224.0.0.0', 4], // multicast
   ['240.0.0.0', 4], // reserved, broadcast
 ] as const) {
-  blocked.addSubnet(network, prefix, 'ipv4');
+  blockedV4.addSubnet(network, prefix, 'ipv4');
 }
+
+/**
+ * IPv6 that is not global unicast (2000::/3) is never public: unspecified, loopback, unique-local,
+ * link-local, site-local (fec0::/10), discard-only (100::/64), multicast… Inside 2000::/3 these are
+ * not either; Teredo (2001::/32) tunnels to an address it does not show plainly, so it is refused.
+ */
+const blockedGlobalV6 = new net.BlockList();
 for (const [network, prefix] of [
-  ['::', 128], // unspecified
-  ['::1', 128], // loopback
-  ['64:ff9b::', 96], // NAT64: may translate to any IPv4 address
-  ['fc00::', 7], // unique local
-  ['fe80::', 10], // link-local
-  ['ff00::', 8], // multicast
+  ['2001::', 23], // IETF protocol assignments: Teredo, benchmarking, ORCHID…
+  ['2001:db8::', 32], // documentation
+  ['3fff::', 20], // documentation
 ] as const) {
-  blocked.addSubnet(network, prefix, 'ipv6');
+  blockedGlobalV6.addSubnet(network, prefix, 'ipv6');
+}
+
+/** The 16 bytes of an IPv6 address in any textual form; undefined when it is not one (or has a zone). */
+function ipv6Bytes(address: string): number[] | undefined {
+  let canonical: string;
+  try {
+    // WHATWG URL parsing validates and canonicalises: hex groups only, one `::` at most.
+    canonical = new URL(`http://[${address}]/`).hostname.slice(1, -1);
+  } catch {
+    return undefined;
+  }
+  const [head = '', tail] = canonical.split('::');
+  const groupsOf = (part: string) =>
+    part === '' ? [] : part.split(':').map((group) => Number.parseInt(group, 16));
+  const left = groupsOf(head);
+  const right = tail === undefined ? [] : groupsOf(tail);
+  const groups = [...left, ...new Array<number>(8 - left.length - right.length).fill(0), ...right];
+  return groups.flatMap((group) => [group >> 8, group & 0xff]);
+}
+
+const v4At = (bytes: number[], offset: number) => bytes.slice(offset, offset + 4).join('.');
+const zeros = (bytes: number[], from: number, to: number) =>
+  bytes.slice(from, to).every((byte) => byte === 0);
+
+/**
+ * The IPv4 address an IPv6 address stands for, where the prefix says it carries one that the packet
+ * ends up at: IPv4-mapped (::ffff:0:0/96), IPv4-compatible (::/96), IPv4-translated
+ * (::ffff:0:0:0/96), NAT64 (64:ff9b::/96) and 6to4 (2002::/16).
+ */
+function embeddedIpv4(bytes: number[]): string | undefined {
+  if (zeros(bytes, 0, 10) && bytes[10] === 0xff && bytes[11] === 0xff) return v4At(bytes, 12);
+  if (zeros(bytes, 0, 12)) return v4At(bytes, 12);
+  if (zeros(bytes, 0, 8) && bytes[8] === 0xff && bytes[9] === 0xff && zeros(bytes, 10, 12))
+    return v4At(bytes, 12);
+  if (bytes[0] === 0x00 && bytes[1] === 0x64 && bytes[2] === 0xff && bytes[3] === 0x9b && zeros(bytes, 4, 12))
+    return v4At(bytes, 12);
+  if (bytes[0] === 0x20 && bytes[1] === 0x02) return v4At(bytes, 2);
+  return undefined;
 }
 
 /** True for addresses on the public internet; false for private, loopback, link-local and the like. */
 export function isPublicAddress(address: string): boolean {
   const family = net.isIP(address);
-  if (family === 0) return false;
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
-  if (mapped) return !blocked.check(mapped[1] as string, 'ipv4');
-  return !blocked.check(address, family === 4 ? 'ipv4' : 'ipv6');
+  if (family === 4) return !blockedV4.check(address, 'ipv4');
+  if (family !== 6) return false;
+  const bytes = ipv6Bytes(address);
+  if (bytes === undefined) return false;
+  const v4 = embeddedIpv4(bytes);
+  if (v4 !== undefined) return !blockedV4.check(v4, 'ipv4');
+  const globalUnicast = ((bytes[0] as number) & 0xe0) === 0x20;
+  return globalUnicast && !blockedGlobalV6.check(address, 'ipv6');
 }
 
 export class OutboundRefused extends Error {

@@ -9,6 +9,7 @@ import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Clock } from '../infra/clock.js';
+import { ensurePrivateDirectory } from '../infra/private-files.js';
 
 export interface SignedFile {
   projectId: string;
@@ -76,7 +77,7 @@ export function resolveSigningSecret(config: { signingSecret: string | undefined
 } {
   if (config.signingSecret !== undefined) return { secret: config.signingSecret, source: 'configured' };
   const file = path.join(config.dataDir, SIGNING_SECRET_FILE);
-  fs.mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+  ensurePrivateDirectory(config.dataDir);
   try {
     const stored = fs.readFileSync(file, 'utf8').trim();
     if (stored.length >= 32) return { secret: stored, source: 'stored' };

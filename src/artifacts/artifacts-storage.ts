@@ -40,6 +40,43 @@ export interface ArtifactStorage {
   delete(key: string): Promise<void>;
   /** Every stored key with its modification time (for removing files no build refers to). */
   list(): AsyncIterable<{ key: string; modifiedAt: number }>;
-  /** Drops staged files left behind by a crash, older than `olderThanMs`. */
-  removeStaleStaging(olderThanMs: number): Promise<number>;
+  /**
+   * Drops staged files last written before `modifiedBeforeMs` (wall-clock milliseconds, as file
+   * times are): what a crashed upload left behind. Returns how many.
+   */
+  removeStaleStaging(modifiedBeforeMs: number): Promise<number>;
+}
+
+/** What a storage reports about its writes (disk full, read-only, I/O errors) for `/health`. */
+export interface StorageWriteObserver {
+  failed(error: unknown): void;
+  succeeded(): void;
+}
+
+/** `storage` whose staging, writing and committing report their outcome to `observer`. */
+export function observeWrites(storage: ArtifactStorage, observer: StorageWriteObserver): ArtifactStorage {
+  const observed = async <T>(work: () => Promise<T>): Promise<T> => {
+    try {
+      return await work();
+    } catch (error) {
+      observer.failed(error);
+      throw error;
+    }
+  };
+  return {
+    ...storage,
+    async stage() {
+      const staged = await observed(() => storage.stage());
+      staged.sink.on('error', (error: unknown) => observer.failed(error));
+      return {
+        sink: staged.sink,
+        flush: () => observed(() => staged.flush()),
+        async commit(key) {
+          await observed(() => staged.commit(key));
+          observer.succeeded();
+        },
+        discard: () => staged.discard(),
+      };
+    },
+  };
 }

@@ -18,6 +18,7 @@ import { adminBuild } from '../catalog/catalog-views.js';
 import type { CatalogWriter, WriteContext } from '../catalog/catalog-writer.js';
 import { isUniqueViolation } from '../db/dialect.js';
 import { AppError } from '../errors.js';
+import { storageUnavailable } from '../infra/storage-health.js';
 import { DigestStream, type Digests, SizeLimitExceeded } from './artifacts-digests.js';
 import type { ArtifactStorage, StagedArtifact } from './artifacts-storage.js';
 import {
@@ -46,6 +47,8 @@ function closing(error: unknown, limit: number): unknown {
   else if (code === 'FST_PARTS_LIMIT' || code === 'FST_FIELDS_LIMIT' || code === 'FST_FILES_LIMIT') {
     error = misplacedPart('the form has more parts than a build upload takes');
   }
+  // A full disk or read-only storage: 503 with Retry-After (the original error is its cause, logged).
+  error = storageUnavailable(error) ?? error;
   if (!(error instanceof AppError)) return error;
   return new AppError(error.code, error.message, error.details, {
     headers: { ...error.headers, ...CLOSE },

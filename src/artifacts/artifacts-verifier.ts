@@ -157,7 +157,8 @@ export function createBuildVerifier(deps: {
         removed += 1;
       }
     }
-    await storage.removeStaleStaging(24 * SWEEP_GRACE_MS);
+    // File times are wall-clock; a staged file unwritten for a day belongs to no live upload.
+    await storage.removeStaleStaging(Date.now() - 24 * SWEEP_GRACE_MS);
     return removed;
   }
 

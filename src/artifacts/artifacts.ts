@@ -13,10 +13,12 @@ import type { WriteContext } from '../catalog/catalog-writer.js';
 import type { Config } from '../config.js';
 import type { Tables } from '../db/tables.js';
 import type { Clock } from '../infra/clock.js';
+import type { StorageHealth } from '../infra/storage-health.js';
 import { createFileServer } from './artifacts-files.js';
 import { createLocalArtifactStorage } from './artifacts-local-storage.js';
 import { createArtifactsRepo } from './artifacts-repo.js';
 import { createUrlSigner, resolveSigningSecret } from './artifacts-signed-urls.js';
+import { observeWrites } from './artifacts-storage.js';
 import { UploadFormSchema } from './artifacts-upload-form.js';
 import { createUploadService } from './artifacts-upload-service.js';
 import { createUrlChecker } from './artifacts-url-check.js';
@@ -35,11 +37,15 @@ export function createArtifacts(deps: {
   catalog: Catalog;
   clock: Clock;
   config: Pick<Config, 'artifacts' | 'dataDir'>;
+  storageHealth: Pick<StorageHealth, 'failed' | 'succeeded'>;
   onError: (error: unknown, context: string) => void;
 }) {
   const { catalog, clock, config } = deps;
   const settings = config.artifacts;
-  const storage = createLocalArtifactStorage(path.join(config.dataDir, 'artifacts'));
+  const storage = observeWrites(createLocalArtifactStorage(path.join(config.dataDir, 'artifacts')), {
+    failed: (error) => deps.storageHealth.failed(error),
+    succeeded: () => deps.storageHealth.succeeded('artifact_writes'),
+  });
   const signing = resolveSigningSecret({ signingSecret: settings.signingSecret, dataDir: config.dataDir });
   const signer = createUrlSigner({ secret: signing.secret, clock, ttlMs: settings.signedUrlTtlMs });
   const repo = createArtifactsRepo(deps.db);
@@ -125,7 +131,18 @@ export function createArtifacts(deps: {
         deps.onError(error, 'removing the files of deleted builds');
       }
     },
-    start: () => verifier.start(),
+    /**
+     * Removes uploads staged before this process started — a crash's leftovers, since no upload
+     * outlives the process that receives it — then starts verification. Returns how many it removed.
+     */
+    async start(): Promise<number> {
+      const removed = await storage.removeStaleStaging(performance.timeOrigin).catch((error: unknown) => {
+        deps.onError(error, 'removing staged uploads left by a crash');
+        return 0;
+      });
+      verifier.start();
+      return removed;
+    },
     /** Stops verification; uploads still running finish or fail on their own connection. */
     stop: () => verifier.stop(),
   };

@@ -41,6 +41,7 @@ export function createCatalog(deps: {
   });
   const downloads = createDownloadCounter({
     repo,
+    clock: deps.clock,
     flushIntervalMs: deps.flushIntervalMs,
     onFlushed: (projectIds) => readModel.downloadsChanged(projectIds),
     onError: deps.onError,

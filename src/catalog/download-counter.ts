@@ -2,19 +2,21 @@
  * Build download counters, aggregated in memory and written in batches with additive updates (as
  * key usage is), so the download redirect never waits for the database and several instances can
  * flush concurrently. A failed flush keeps its counts for the next one; the final flush runs on
- * graceful shutdown. After a flush every instance reloads the affected projects' counts.
+ * graceful shutdown. After a flush every instance reloads the affected projects' counts. When writes
+ * happen, and so what a crash can lose, is `infra/flush-schedule.ts`.
  */
+import type { Clock } from '../infra/clock.js';
+import { createFlushSchedule } from '../infra/flush-schedule.js';
 import type { BuildKey, CatalogRepo, DownloadDelta } from './catalog-repo.js';
 
 export function createDownloadCounter(deps: {
   repo: Pick<CatalogRepo, 'addDownloads'>;
+  clock: Clock;
   flushIntervalMs: number;
   onFlushed: (projectIds: string[]) => Promise<void>;
   onError: (error: unknown, context: string) => void;
 }) {
   let pending = new Map<string, DownloadDelta>();
-  let timer: NodeJS.Timeout | undefined;
-  let flushing: Promise<void> = Promise.resolve();
 
   const idOf = (key: BuildKey) =>
     `${key.projectId}\u0000${key.channelId}\u0000${key.version}\u0000${key.buildId}`;
@@ -26,7 +28,7 @@ export function createDownloadCounter(deps: {
     else current.count += delta.count;
   }
 
-  async function flushOnce(): Promise<void> {
+  async function write(): Promise<void> {
     if (pending.size === 0) return;
     const batch = [...pending.values()];
     pending = new Map();
@@ -40,30 +42,20 @@ export function createDownloadCounter(deps: {
     await deps.onFlushed([...new Set(batch.map((delta) => delta.projectId))]);
   }
 
+  const schedule = createFlushSchedule({ clock: deps.clock, intervalMs: deps.flushIntervalMs, write });
+
   return {
     record(key: BuildKey): void {
       add({ ...key, count: 1 });
+      schedule.recorded();
     },
 
     /** Writes everything counted so far; concurrent calls are serialised. */
-    flush(): Promise<void> {
-      flushing = flushing.catch(() => {}).then(flushOnce);
-      return flushing;
-    },
-
-    start(): void {
-      timer ??= setInterval(() => {
-        this.flush().catch(() => {});
-      }, deps.flushIntervalMs);
-      timer.unref();
-    },
-
-    async stop(): Promise<void> {
-      if (timer) clearInterval(timer);
-      timer = undefined;
-      await this.flush();
-    },
-
+    flush: () => schedule.flush(),
+    /** Writes when the oldest unwritten count is due (the timer calls it; tests after moving the clock). */
+    tick: () => schedule.tick(),
+    start: () => schedule.start(),
+    stop: () => schedule.stop(),
     pendingCount: () => pending.size,
   };
 }

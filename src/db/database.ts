@@ -1,9 +1,9 @@
-import fs from 'node:fs';
 import path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { Kysely, type LogEvent, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import { type Driver, Kysely, type LogEvent, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import pg from 'pg';
 import type { Config } from '../config.js';
+import { ensurePrivateDirectory, ensurePrivateFile } from '../infra/private-files.js';
 import type { DialectName } from './dialect.js';
 import type { Tables } from './tables.js';
 
@@ -33,7 +33,11 @@ const pgTypes = {
 };
 
 function openSqlite(file: string): BetterSqlite3.Database {
-  if (file !== ':memory:') fs.mkdirSync(path.dirname(file), { recursive: true });
+  if (file !== ':memory:') {
+    // Created 0600 before SQLite opens it: SQLite gives its -wal and -shm files the database's mode.
+    ensurePrivateDirectory(path.dirname(file));
+    ensurePrivateFile(file, [`${file}-wal`, `${file}-shm`]);
+  }
   const connection = new BetterSqlite3(file);
   connection.pragma('journal_mode = WAL');
   connection.pragma('busy_timeout = 5000');
@@ -42,12 +46,35 @@ function openSqlite(file: string): BetterSqlite3.Database {
   return connection;
 }
 
+/**
+ * SQLite ends a transaction by itself when a statement fails with SQLITE_FULL, SQLITE_IOERR and a few
+ * others; Kysely's ROLLBACK then fails with "cannot rollback - no transaction is active", and that
+ * error replaced the one that mattered ("database or disk is full"). Roll back only what is open.
+ */
+class SqliteDialectKeepingErrors extends SqliteDialect {
+  readonly #connection: BetterSqlite3.Database;
+
+  constructor(connection: BetterSqlite3.Database) {
+    super({ database: connection });
+    this.#connection = connection;
+  }
+
+  override createDriver(): Driver {
+    const driver = super.createDriver();
+    const rollback = driver.rollbackTransaction.bind(driver);
+    driver.rollbackTransaction = async (connection) => {
+      if (this.#connection.inTransaction) await rollback(connection);
+    };
+    return driver;
+  }
+}
+
 export function createDatabase(config: Pick<Config, 'database'>, options: DatabaseOptions = {}): Database {
   const log = options.onQuery;
   if (config.database.kind === 'sqlite') {
     const connection = openSqlite(config.database.file);
     const db = new Kysely<Tables>({
-      dialect: new SqliteDialect({ database: connection }),
+      dialect: new SqliteDialectKeepingErrors(connection),
       ...(log ? { log } : {}),
     });
     return {
@@ -75,6 +102,9 @@ export function createDatabase(config: Pick<Config, 'database'>, options: Databa
   // An idle client that loses its connection emits 'error' on the pool; without a listener that
   // would crash the process. The next checkout gets a fresh connection.
   pool.on('error', () => {});
+  // A connection that drops while checked out (a restart, a terminated backend) fails its query,
+  // which the caller sees; its 'error' event without a listener would end the whole process.
+  pool.on('connect', (client) => client.on('error', () => {}));
   let schemaReady: Promise<void> | undefined;
   if (schema) {
     schemaReady = (async () => {

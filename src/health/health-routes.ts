@@ -1,21 +1,35 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import { isoString } from '../infra/clock.js';
+import type { StorageHealth } from '../infra/storage-health.js';
 import { VERSION } from '../version.js';
 
 const CheckState = Type.Union([Type.Literal('ok'), Type.Literal('error')]);
+const WriteState = Type.Union(
+  [Type.Literal('ok'), Type.Literal('disk_full'), Type.Literal('read_only'), Type.Literal('io_error')],
+  {
+    description:
+      'The last write to this store failed with a full disk, a read-only store or an I/O error; `ok` again once a write succeeds.',
+  },
+);
 
 const HealthSchema = Type.Object({
   status: Type.Union([Type.Literal('healthy'), Type.Literal('degraded')]),
   timestamp: Type.String({ format: 'date-time' }),
   version: Type.String(),
-  checks: Type.Object({ database: CheckState, redis: Type.Optional(CheckState) }),
+  checks: Type.Object({
+    database: CheckState,
+    redis: Type.Optional(CheckState),
+    database_writes: WriteState,
+    artifact_writes: WriteState,
+  }),
 });
 
 export interface HealthDeps {
   pingDatabase(): Promise<void>;
   /** Undefined when Redis is not configured. */
   pingRedis: (() => Promise<void>) | undefined;
+  storageHealth: Pick<StorageHealth, 'state'>;
   now(): number;
   isShuttingDown(): boolean;
 }
@@ -41,7 +55,9 @@ export async function healthRoutes(app: FastifyInstance, deps: HealthDeps): Prom
         summary: 'Liveness and dependency health',
         description:
           '`healthy` when every dependency answers. The database failing gives `degraded` with 503; Redis failing ' +
-          'gives `degraded` with 200, because limits and caches fall back to per-instance state.',
+          'gives `degraded` with 200, because limits and caches fall back to per-instance state. Writes failing for ' +
+          'a full disk, read-only storage or I/O errors (`database_writes`, `artifact_writes`) give `degraded` with ' +
+          '200: reads, update checks and downloads keep working, and writes answer 503 `STORAGE_UNAVAILABLE`.',
         response: { 200: HealthSchema, 503: HealthSchema },
       },
     },
@@ -50,13 +66,21 @@ export async function healthRoutes(app: FastifyInstance, deps: HealthDeps): Prom
         check(deps.pingDatabase),
         deps.pingRedis ? check(deps.pingRedis) : Promise.resolve(undefined),
       ]);
-      const healthy = database === 'ok' && redis !== 'error';
+      const writes = {
+        database_writes: deps.storageHealth.state('database_writes'),
+        artifact_writes: deps.storageHealth.state('artifact_writes'),
+      };
+      const healthy =
+        database === 'ok' &&
+        redis !== 'error' &&
+        writes.database_writes === 'ok' &&
+        writes.artifact_writes === 'ok';
       reply.code(database === 'ok' ? 200 : 503);
       return {
         status: healthy ? 'healthy' : 'degraded',
         timestamp: isoString(deps.now()),
         version: VERSION,
-        checks: redis === undefined ? { database } : { database, redis },
+        checks: { database, ...(redis === undefined ? {} : { redis }), ...writes },
       } as const;
     },
   );

@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../config.js';
 import { AppError, type ErrorCode, type ErrorDetails, errorEnvelope, lunarCoreName } from '../errors.js';
+import { storageUnavailable } from '../infra/storage-health.js';
 import { CLIENT_CLOSED_REQUEST } from './abandoned-requests.js';
 import { SECURITY_HEADERS } from './security-headers.js';
 
@@ -105,7 +106,9 @@ function isClientGone(error: unknown, request: FastifyRequest): boolean {
 }
 
 export function registerErrorHandling(app: FastifyInstance, config: Pick<Config, 'publicUrl'>): void {
-  app.setErrorHandler((error, request, reply) => {
+  app.setErrorHandler((thrown, request, reply) => {
+    // A full disk or read-only database: 503 with Retry-After; the log keeps the original error.
+    const error = storageUnavailable(thrown) ?? thrown;
     const { code, message, details } = classifyError(error);
     if (isClientGone(error, request)) {
       request.log.info({ code: lunarCoreName(code) }, 'the client closed the connection before the answer');
@@ -115,7 +118,7 @@ export function registerErrorHandling(app: FastifyInstance, config: Pick<Config,
     const status = error instanceof AppError ? error.status : ((error as FastifyError).statusCode ?? 500);
     const finalStatus = code === 'INTERNAL_ERROR' ? 500 : status;
     if (finalStatus >= 500) {
-      request.log.error({ err: error, code: lunarCoreName(code) }, 'request failed');
+      request.log.error({ err: thrown, code: lunarCoreName(code) }, 'request failed');
     }
     if (error instanceof AppError && error.headers) reply.headers(error.headers);
     reply.code(finalStatus);

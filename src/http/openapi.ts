@@ -5,6 +5,22 @@ import { API_PREFIX } from './api-prefix.js';
 import { ErrorEnvelopeSchema } from './common-schemas.js';
 import type { RouteContract } from './route-contract.js';
 
+const WRITE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+/** Any write can meet a full disk or a read-only database: 503 `STORAGE_UNAVAILABLE` (error-handler.ts). */
+function documentStorageFault(method: string | string[], schema: Record<string, unknown>): void {
+  const writes = (Array.isArray(method) ? method : [method]).some((m) => WRITE_METHODS.has(m));
+  const responses = schema.response as Record<string, unknown> | undefined;
+  if (!writes || responses === undefined || responses[503] !== undefined) return;
+  schema.response = {
+    ...responses,
+    503: {
+      $ref: 'ErrorEnvelope#',
+      description: 'STORAGE_UNAVAILABLE: disk full or database read-only; retry after `Retry-After` seconds',
+    },
+  };
+}
+
 /** Registers the OpenAPI 3.1 generator; routes' schemas are its only source. */
 export async function registerOpenApi(app: FastifyInstance): Promise<void> {
   app.addSchema(ErrorEnvelopeSchema);
@@ -55,6 +71,7 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
       if (contract.auth !== 'public' && transformed.security === undefined) {
         transformed.security = [{ bearerAuth: [] }, { apiKeyHeader: [] }];
       }
+      documentStorageFault(route.method, transformed);
       return { schema: transformed, url };
     },
   });

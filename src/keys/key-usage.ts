@@ -1,13 +1,14 @@
 /**
  * Per-key usage counters, aggregated in memory and written in batches with additive upserts, so
  * several instances can flush concurrently without losing counts. A failed flush keeps its counts
- * for the next one; the final flush runs on graceful shutdown. At most one flush interval of counts
- * can be lost if the process crashes.
+ * for the next one; the final flush runs on graceful shutdown. When writes happen, and so what a
+ * crash can lose (one flush interval while writes take under a fifth of it), is `flush-schedule.ts`.
  */
 import type { FastifyInstance } from 'fastify';
 import type { AbandonedRequestHandler } from '../http/abandoned-requests.js';
 import type { Clock } from '../infra/clock.js';
 import { isoString } from '../infra/clock.js';
+import { createFlushSchedule } from '../infra/flush-schedule.js';
 import type { KeysRepo, UsageDelta } from './keys-repo.js';
 
 export function createKeyUsageTracker(deps: {
@@ -18,8 +19,6 @@ export function createKeyUsageTracker(deps: {
 }) {
   const { repo, clock } = deps;
   let pending = new Map<string, UsageDelta>();
-  let timer: NodeJS.Timeout | undefined;
-  let flushing: Promise<void> = Promise.resolve();
 
   function bucket(keyId: string): UsageDelta {
     const now = isoString(clock.now());
@@ -39,6 +38,7 @@ export function createKeyUsageTracker(deps: {
       pending.set(id, delta);
     }
     delta.lastUsedAt = now;
+    schedule.recorded();
     return delta;
   }
 
@@ -60,7 +60,7 @@ export function createKeyUsageTracker(deps: {
     }
   }
 
-  async function flushOnce(): Promise<void> {
+  async function write(): Promise<void> {
     if (pending.size === 0) return;
     const batch = [...pending.values()];
     pending = new Map();
@@ -72,6 +72,8 @@ export function createKeyUsageTracker(deps: {
       throw error;
     }
   }
+
+  const schedule = createFlushSchedule({ clock, intervalMs: deps.flushIntervalMs, write });
 
   return {
     recordRequest(keyId: string, failed: boolean): void {
@@ -88,24 +90,12 @@ export function createKeyUsageTracker(deps: {
     },
 
     /** Writes everything counted so far; concurrent calls are serialised. */
-    flush(): Promise<void> {
-      flushing = flushing.catch(() => {}).then(flushOnce);
-      return flushing;
-    },
-
-    start(): void {
-      timer ??= setInterval(() => {
-        this.flush().catch(() => {});
-      }, deps.flushIntervalMs);
-      timer.unref();
-    },
-
-    async stop(): Promise<void> {
-      if (timer) clearInterval(timer);
-      timer = undefined;
-      await this.flush();
-    },
-
+    flush: () => schedule.flush(),
+    /** Writes when the oldest unwritten count is due (the timer calls it; tests after moving the clock). */
+    tick: () => schedule.tick(),
+    oldestUnwrittenAgeMs: () => schedule.oldestUnwrittenAgeMs(),
+    start: () => schedule.start(),
+    stop: () => schedule.stop(),
     pendingCount: () => pending.size,
   };
 }

@@ -1,53 +1,8 @@
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-
-const root = path.resolve(import.meta.dirname, '..', '..');
-
-interface Run {
-  child: ChildProcess;
-  output: () => string;
-  exited: Promise<number | null>;
-}
-
-/** Starts the real entry point (src/main.ts through tsx) with exactly the given environment. */
-function startGateway(env: Record<string, string>): Run {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-    cwd: root,
-    env: { PATH: process.env.PATH ?? '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout?.on('data', (chunk) => {
-    output += chunk;
-  });
-  child.stderr?.on('data', (chunk) => {
-    output += chunk;
-  });
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return { child, output: () => output, exited };
-}
-
-async function waitForOutput(run: Run, pattern: RegExp): Promise<RegExpExecArray> {
-  for (;;) {
-    const match = pattern.exec(run.output());
-    if (match) return match;
-    const exited = await Promise.race([
-      run.exited.then(() => true),
-      new Promise((r) => setTimeout(r, 50, false)),
-    ]);
-    if (exited) throw new Error(`gateway exited before printing ${pattern}:\n${run.output()}`);
-  }
-}
-
-function tempDataDir(t: { after: (fn: () => void) => void }): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lunarbit-start-'));
-  t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
-  return dir;
-}
+import { startGateway, tempDataDir, waitForOutput } from '../helpers/gateway-process.js';
 
 describe('process startup', () => {
   it('refuses production without API_KEY_ADMIN, naming the variable', async (t) => {

@@ -18,7 +18,7 @@ for (const { backend, skip } of await databaseBackends()) {
         assert.equal(body.version, VERSION);
         assert.equal(body.version, '2.0.0');
         assert.match(body.timestamp, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
-        assert.deepEqual(body.checks, { database: 'ok' });
+        assert.deepEqual(body.checks, { database: 'ok', database_writes: 'ok', artifact_writes: 'ok' });
         assertSecurityHeaders(response);
       }
     });
@@ -61,7 +61,12 @@ describe('health with Redis', { skip: await skipUnless('redis') }, () => {
     const { app } = await buildTestApp(t, { redis: true });
     const response = await app.inject({ url: '/health' });
     assert.equal(response.statusCode, 200);
-    assert.deepEqual(response.json().checks, { database: 'ok', redis: 'ok' });
+    assert.deepEqual(response.json().checks, {
+      database: 'ok',
+      redis: 'ok',
+      database_writes: 'ok',
+      artifact_writes: 'ok',
+    });
   });
 });
 
