@@ -1,8 +1,9 @@
 /** Upgrading to verification retries: builds failed only because a host was unreachable are offered again. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import type { Migrator } from 'kysely';
 import { createMigrator } from '../../src/db/migrate.js';
-import { databaseBackends } from '../helpers/services.js';
+import { databaseBackends, retryOnDroppedSchema } from '../helpers/services.js';
 import { verificationApp } from './verify-fixtures.js';
 
 /** Reasons the verifier of earlier versions recorded, and the status each build has after the upgrade. */
@@ -20,6 +21,13 @@ const EARLIER_FAILURES = {
   missing: ['the stored file is missing', 'failed'],
 } as const;
 
+/** `migrator.migrateTo`, tried again while a parallel test file's dropped schema gets in its way. */
+const migrateTo = (migrator: Migrator, name: string) =>
+  retryOnDroppedSchema(
+    () => migrator.migrateTo(name),
+    (result) => result.error,
+  );
+
 for (const { backend, skip } of await databaseBackends()) {
   describe(`build verification upgrade [${backend}]`, { skip }, () => {
     it('turns failures that were no evidence against the file back into pending', async (t) => {
@@ -27,7 +35,7 @@ for (const { backend, skip } of await databaseBackends()) {
       for (const id of [...Object.keys(EARLIER_FAILURES), 'fine']) await addExternal(id, '/ok.bin');
       const { database } = app.gateway;
       const migrator = createMigrator(database);
-      const down = await migrator.migrateTo('0007-build-min-os-version');
+      const down = await migrateTo(migrator, '0007-build-min-os-version');
       assert.equal(down.error, undefined);
       for (const [id, [reason]] of Object.entries(EARLIER_FAILURES)) {
         await database.db
@@ -42,7 +50,7 @@ for (const { backend, skip } of await databaseBackends()) {
         .where('id', '=', 'fine')
         .execute();
 
-      const up = await migrator.migrateTo('0008-build-verification-retries');
+      const up = await migrateTo(migrator, '0008-build-verification-retries');
       assert.equal(up.error, undefined);
       const rows = await database.db.selectFrom('builds').selectAll().execute();
       const after = Object.fromEntries(rows.map((row) => [row.id, row.status]));

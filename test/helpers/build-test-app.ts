@@ -10,7 +10,7 @@ import type { LogEvent } from 'kysely';
 import { type AppOverrides, buildApp } from '../../src/app.js';
 import type { Config } from '../../src/config.js';
 import { dropPgSchema } from '../../src/db/database.js';
-import { type Backend, TEST_DATABASE_URL, TEST_REDIS_URL } from './services.js';
+import { type Backend, retryOnDroppedSchema, TEST_DATABASE_URL, TEST_REDIS_URL } from './services.js';
 import { testConfig } from './test-config.js';
 
 export interface TestAppOptions {
@@ -98,15 +98,7 @@ export async function buildTestApp(
         onQuery: (event) => queries.push(event),
       },
     });
-  try {
-    app = await build();
-  } catch (error) {
-    // Kysely's migrator inspects tables of every schema; when a parallel test file drops its schema
-    // at that moment PostgreSQL answers 3F000 (schema does not exist). Only tests share a database
-    // with schemas that come and go, so the retry lives here.
-    if (!String((error as Error).message).includes('does not exist') || !namespace.pgSchema) throw error;
-    app = await build();
-  }
+  app = namespace.pgSchema ? await retryOnDroppedSchema(build) : await build();
   return { app, config, logLines: logs.parsed, rawLogs: logs.raw, queries, namespace };
 }
 

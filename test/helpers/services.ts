@@ -69,3 +69,41 @@ export async function databaseBackends(): Promise<{ backend: Backend; skip: fals
     { backend: 'postgres', skip: await skipUnless('postgres') },
   ];
 }
+
+const DROPPED_SCHEMA_ATTEMPTS = 5;
+
+/**
+ * Kysely's migrator looks for its tables across every schema of the database, and PostgreSQL answers
+ * "schema … does not exist" (3F000), or "relation … does not exist" for one of its tables, when
+ * another test file drops its schema at that moment. Only tests share a database with schemas that
+ * come and go (the suite's files, and other suites run on the same server), so the retry lives in
+ * the test helpers; nothing has been migrated when it fails, and a real error stays after the last try.
+ */
+function isDroppedSchemaError(error: unknown): boolean {
+  for (let cause = error; cause instanceof Error; cause = cause.cause) {
+    if (cause.message.includes('does not exist')) return true;
+  }
+  return false;
+}
+
+/**
+ * Runs `attempt` again, a few times, while it fails because a parallel test dropped a schema: by
+ * throwing, or by returning a result whose `errorOf` is such an error (Kysely's migrateTo).
+ */
+export async function retryOnDroppedSchema<T>(
+  attempt: () => Promise<T>,
+  errorOf: (result: T) => unknown = () => undefined,
+): Promise<T> {
+  for (let tries = 1; ; tries += 1) {
+    const last = tries === DROPPED_SCHEMA_ATTEMPTS;
+    let result: T;
+    try {
+      result = await attempt();
+    } catch (error) {
+      if (!last && isDroppedSchemaError(error)) continue;
+      throw error;
+    }
+    if (!last && isDroppedSchemaError(errorOf(result))) continue;
+    return result;
+  }
+}
