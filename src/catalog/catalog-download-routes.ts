@@ -37,7 +37,8 @@ const TokenQuery = Type.Object(
   { additionalProperties: true },
 );
 
-export type TokenCheck =
+/** What a download token stands for once its key has been looked up. */
+export type TokenHolder =
   | { kind: 'valid'; caller: Caller | undefined }
   | { kind: 'invalid' }
   | { kind: 'expired' };
@@ -49,7 +50,7 @@ export interface DownloadRouteDeps {
   /** A signed, expiring absolute `/files/…` URL for a build uploaded to this gateway. */
   storedFileUrl: (projectId: string, build: BuildSnapshot, base: string) => string;
   /** The key a download token names, if the token is valid for the project and the key still is. */
-  checkToken: (token: string, projectId: string) => Promise<TokenCheck>;
+  checkToken: (token: string, projectId: string) => Promise<TokenHolder>;
 }
 
 const mayDownload = (caller: Caller) =>
@@ -135,17 +136,7 @@ export async function catalogDownloadRoutes(instance: FastifyInstance, deps: Dow
       async (request, reply) => {
         const { fileName, ...params } = request.params;
         const caller = request.caller ?? (await keylessDownloader(params.projectId, request.query.token));
-        const build = await catalog.reads.findBuild(caller, params);
-        if (build.fileName !== fileName) {
-          throw new AppError(
-            'NOT_FOUND',
-            `Build '${build.id}' has no file '${fileName}'; its file is '${build.fileName}'`,
-            {
-              file_name: build.fileName,
-            },
-          );
-        }
-        await catalog.reads.downloadBuild(caller, params);
+        const build = await catalog.reads.downloadBuild(caller, params, fileName);
         return redirectTo(reply, params.projectId, build, request.linkBase);
       },
     );

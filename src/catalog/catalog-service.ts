@@ -4,6 +4,7 @@
  * Access: a project outside the caller's `allowedProjects` is reported exactly like one that does not
  * exist, and drafts and yanked versions exist for no reader.
  */
+import { AppError } from '../errors.js';
 import type { Caller } from '../keys/caller.js';
 import { canSeeProject } from '../keys/caller.js';
 import { projectNotFound, visibleProjects } from '../keys/project-access.js';
@@ -93,11 +94,22 @@ export function createCatalogService(deps: { readModel: CatalogReadModel; downlo
     return { ...opened, build };
   }
 
+  /** `fileName`, when given, must be the build's file name (404 otherwise, nothing counted). */
   async function downloadBuild(
     caller: Caller,
     params: { projectId: string; channelId: string; versionId: string; buildId: string },
+    fileName?: string,
   ): Promise<BuildSnapshot> {
     const { build } = await openBuild(caller, params);
+    if (fileName !== undefined && fileName !== build.fileName) {
+      throw new AppError(
+        'NOT_FOUND',
+        `Build '${build.id}' has no file '${fileName}'; its file is '${build.fileName}'`,
+        {
+          file_name: build.fileName,
+        },
+      );
+    }
     downloads.record({
       projectId: params.projectId,
       channelId: build.channelId,
@@ -202,14 +214,6 @@ export function createCatalogService(deps: { readModel: CatalogReadModel; downlo
 
     /** The build a download resolves to (uploaded builds are served from storage), counted as `download`. */
     downloadBuild,
-
-    /** A published build as the caller sees it, without counting anything. */
-    async findBuild(
-      caller: Caller,
-      params: { projectId: string; channelId: string; versionId: string; buildId: string },
-    ): Promise<BuildSnapshot> {
-      return (await openBuild(caller, params)).build;
-    },
   };
 }
 

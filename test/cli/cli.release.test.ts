@@ -60,20 +60,7 @@ describe('lunarbit release publish', () => {
       assert.equal(build.file_size, fs.statSync(path.join(dir, fileName)).size);
     }
 
-    const unknown = await runCli(
-      [
-        'release',
-        'publish',
-        '--project',
-        'trackly',
-        '--channel',
-        'stable',
-        '--version',
-        '1.2.6',
-        path.join(dir, 'NOTES.md'),
-      ],
-      env,
-    );
+    const unknown = await runCli(publishArgs('1.2.6', path.join(dir, 'NOTES.md')), env);
     assert.equal(unknown.code, 2);
     assert.match(unknown.stderr, /Cannot tell the platform of NOTES\.md/);
   });
