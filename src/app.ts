@@ -31,6 +31,7 @@ import { clientIpResolver } from './http/client-ip.js';
 import { registerCors } from './http/cors.js';
 import { frameworkErrorHandler, registerErrorHandling } from './http/error-handler.js';
 import { createFastLane, type FastLaneSlot, fastLaneServerFactory } from './http/fast-lane.js';
+import { createGuessingLockout, type GuessingLockout } from './http/guessing-lockout.js';
 import { withInputContract } from './http/input-rules.js';
 import { createLazySerializers, type LazySerializers } from './http/lazy-serializers.js';
 import { type LinkBaseOf, linkBaseResolver, registerLinkBase } from './http/link-base.js';
@@ -100,6 +101,8 @@ export interface Gateway {
   /** AI model router (`ai.router`), the service its routes call, and the changelog analyser. */
   ai: AiGateway;
   rateLimits: RateLimitStore;
+  /** Client IPs refused before any key check while their unauthenticated budget is spent. */
+  lockout: GuessingLockout;
   metrics: Metrics;
   /** Disk-full, read-only and I/O faults of the database and file storage, for `/health`. */
   storageHealth: StorageHealth;
@@ -258,6 +261,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   });
 
   const rateLimits = createRateLimitStore(shared, clock, config.rateLimits.redisTimeoutMs, logFailure);
+  const lockout = createGuessingLockout(clock);
   const ai = createAiGateway({ config: config.ai, usage, clock, metrics });
   const updates = createUpdatesService({
     readModel: catalog.readModel,
@@ -283,6 +287,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     github,
     ai,
     rateLimits,
+    lockout,
     metrics,
     storageHealth,
     routes,
@@ -335,6 +340,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     laneSlot.lane = createFastLane({
       verifier,
       store: rateLimits,
+      lockout,
       limits: config.rateLimits,
       clock,
       metrics,
@@ -374,6 +380,7 @@ async function registerEverything(
   registerRequestGuard(app, {
     verifier: gateway.verifier,
     store: gateway.rateLimits,
+    lockout: gateway.lockout,
     limits: config.rateLimits,
     clock,
     onRejected: (policy) => gateway.metrics.rateLimitRejections.inc({ policy }),
@@ -393,7 +400,6 @@ async function registerEverything(
   await app.register(docsRoutes);
   await app.register(metricsRoutes, {
     metrics: gateway.metrics,
-    verifier: gateway.verifier,
     metricsToken: config.metricsToken,
   });
   await app.register(keysRoutes, { keys: gateway.keys });

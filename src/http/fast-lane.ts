@@ -26,6 +26,7 @@ import type { RateLimitStore } from '../rate-limit/rate-limit-store.js';
 import { stripApiPrefix } from './api-prefix.js';
 import { presentedCredential } from './auth.js';
 import { recordIpDecision } from './counted-ip.js';
+import type { GuessingLockout } from './guessing-lockout.js';
 import { type AppliedLimit, type HeaderSink, setRateLimitHeaders } from './rate-limit-headers.js';
 import { requestIdOf } from './request-id.js';
 import { SECURITY_HEADERS } from './security-headers.js';
@@ -50,6 +51,7 @@ export interface FastLaneRoute {
 export interface FastLaneDeps {
   verifier: KeyVerifier;
   store: RateLimitStore;
+  lockout: GuessingLockout;
   limits: RateLimitsConfig;
   clock: Clock;
   metrics: Metrics;
@@ -78,7 +80,7 @@ function headerSink(headers: Record<string, string | number>): HeaderSink {
 }
 
 export function createFastLane(deps: FastLaneDeps): FastLane {
-  const { verifier, store, limits, clock, metrics, usage, log, accessLog } = deps;
+  const { verifier, store, lockout, limits, clock, metrics, usage, log, accessLog } = deps;
 
   function planOf(request: IncomingMessage) {
     if (request.method !== 'GET' || request.headers.origin !== undefined || deps.isShuttingDown()) return;
@@ -196,7 +198,8 @@ export function createFastLane(deps: FastLaneDeps): FastLane {
     const startedAt = performance.now();
     const plan = planOf(request);
     const ip = plan && deps.clientIp(request);
-    if (plan === undefined || ip === undefined) return false;
+    // A locked-out IP is refused by the router's guard.
+    if (plan === undefined || ip === undefined || lockout.refusalFor(ip) !== undefined) return false;
     answerFromLane(request, response, plan, ip, startedAt, fallback).catch((error: unknown) => {
       log.error({ err: error }, 'fast lane failed to answer');
       response.destroy();

@@ -6,8 +6,10 @@
  * 2. the client IP's budget (`ip`), for every other request;
  * 3. public routes: the unauthenticated budget too when they declare that group;
  * 4. guarded routes: credentials. Invalid ones count against the IP's unauthenticated budget
- *    (429 once it is spent, 401 before). Valid keys from that IP keep working: the budget is for
- *    requests without valid credentials, and offices behind one NAT address share it;
+ *    (401 while it lasts). Once it is spent, every request from that IP that needs credentials gets
+ *    429 before any key is looked at, valid keys included, until the budget allows one more request:
+ *    a guesser learns nothing from the answers (see guessing-lockout.ts). A route may accept a token
+ *    that is not a key (`acceptsToken`, the metrics token) under the same rules;
  * 5. valid keys: the key's budget (its own `rateLimit`, else the default; the admin key has none),
  *    the AI budget on AI routes, the issuance budget on key creation and rotation; then permissions.
  *
@@ -19,8 +21,9 @@ import { AppError } from '../errors.js';
 import type { Clock } from '../infra/clock.js';
 import type { KeyVerifier } from '../keys/key-verifier.js';
 import type { RateLimitStore } from '../rate-limit/rate-limit-store.js';
-import { authenticate, authorize } from './auth.js';
+import { authenticate, authorize, presentedCredential } from './auth.js';
 import { takeIpDecision } from './counted-ip.js';
+import type { GuessingLockout } from './guessing-lockout.js';
 import { type AppliedLimit, rateLimitExceeded, setRateLimitHeaders } from './rate-limit-headers.js';
 
 export interface RequestGuardDeps {
@@ -28,33 +31,36 @@ export interface RequestGuardDeps {
   store: RateLimitStore;
   limits: RateLimitsConfig;
   clock: Clock;
+  lockout: GuessingLockout;
   /** Counts rejections per policy (metrics). */
   onRejected?: (policy: string) => void;
 }
 
 export function registerRequestGuard(app: FastifyInstance, deps: RequestGuardDeps): void {
-  const { verifier, store, limits, clock } = deps;
+  const { verifier, store, limits, clock, lockout } = deps;
 
   app.decorateRequest('caller', undefined);
 
   app.addHook('onRequest', async (request, reply) => {
-    const { auth, rateGroup, limitIssuance } = request.routeOptions.config;
+    const { auth, rateGroup, limitIssuance, acceptsToken } = request.routeOptions.config;
     if (rateGroup === undefined || rateGroup === 'exempt') return;
     const applied: AppliedLimit[] = [];
     // The fast lane may have counted this request against the IP already before handing it over.
     const countedIp = takeIpDecision(request.raw);
+    const refuse = (limit: AppliedLimit) => {
+      applied.push(limit);
+      setRateLimitHeaders(reply, applied, clock.now());
+      deps.onRejected?.(limit.policy);
+      return rateLimitExceeded(limit);
+    };
     const consume = async (policy: string, key: string, max: number, windowMs: number) => {
       const decision =
         policy === 'ip' && countedIp !== undefined
           ? countedIp
           : await store.consume(`${policy}:${key}`, max, windowMs);
-      const limit = { policy, decision };
-      applied.push(limit);
-      if (!decision.allowed) {
-        setRateLimitHeaders(reply, applied, clock.now());
-        deps.onRejected?.(policy);
-        throw rateLimitExceeded(limit);
-      }
+      if (policy === 'unauthenticated') lockout.observe(key, decision);
+      if (!decision.allowed) throw refuse({ policy, decision });
+      applied.push({ policy, decision });
     };
     const ip = request.ip;
 
@@ -63,6 +69,13 @@ export function registerRequestGuard(app: FastifyInstance, deps: RequestGuardDep
       if (rateGroup === 'unauthenticated') {
         await consume('unauthenticated', ip, limits.unauthenticated.max, limits.unauthenticated.windowMs);
       }
+      setRateLimitHeaders(reply, applied, clock.now());
+      return;
+    }
+
+    const lockedOut = lockout.refusalFor(ip);
+    if (lockedOut !== undefined) throw refuse({ policy: 'unauthenticated', decision: lockedOut });
+    if (acceptsToken?.(presentedCredential(request))) {
       setRateLimitHeaders(reply, applied, clock.now());
       return;
     }

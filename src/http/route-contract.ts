@@ -5,6 +5,7 @@
  */
 import type { RouteOptions } from 'fastify';
 import { isPermission, type Permission } from '../keys/permissions.js';
+import type { PresentedCredential } from './auth.js';
 
 /** `public`: anyone; `key`: any valid key holding `permission`; `admin`: only the configured admin key. */
 export type AuthMode = 'public' | 'key' | 'admin';
@@ -22,6 +23,11 @@ export interface RouteContract {
   rateGroup: RateGroup;
   /** Also counts against the caller's key-issuance budget (key creation and rotation). */
   limitIssuance?: boolean;
+  /**
+   * A credential other than a key that admits the request as well (the metrics token). It is checked
+   * where keys are, after the IP's lockout; a request it admits has no caller.
+   */
+  acceptsToken?: (credential: PresentedCredential) => boolean;
 }
 
 declare module 'fastify' {
@@ -31,6 +37,7 @@ declare module 'fastify' {
     orPermission?: Permission;
     rateGroup?: RateGroup;
     limitIssuance?: boolean;
+    acceptsToken?: (credential: PresentedCredential) => boolean;
   }
 }
 

@@ -1,8 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
-import { AppError } from '../errors.js';
-import { presentedCredential, unauthorized } from '../http/auth.js';
-import type { KeyVerifier } from '../keys/key-verifier.js';
+import type { PresentedCredential } from '../http/auth.js';
 import type { Metrics } from './metrics.js';
 
 const digest = (text: string) => createHash('sha256').update(text).digest();
@@ -13,14 +11,18 @@ const digest = (text: string) => createHash('sha256').update(text).digest();
  */
 export async function metricsRoutes(
   app: FastifyInstance,
-  deps: { metrics: Metrics; verifier: KeyVerifier; metricsToken: string | undefined },
+  deps: { metrics: Metrics; metricsToken: string | undefined },
 ) {
   const tokenDigest = deps.metricsToken === undefined ? undefined : digest(deps.metricsToken);
+  const isMetricsToken = (credential: PresentedCredential) =>
+    tokenDigest !== undefined &&
+    credential.kind === 'key' &&
+    timingSafeEqual(digest(credential.value), tokenDigest);
   app.get(
     '/metrics',
     {
-      // The token check is here rather than in the request guard because a metrics token is not a key.
-      config: { auth: 'public', rateGroup: 'ip' },
+      // Wrong tokens count against the IP's unauthenticated budget like wrong keys.
+      config: { auth: 'admin', rateGroup: 'ip', acceptsToken: isMetricsToken },
       schema: {
         tags: ['system'],
         summary: 'Prometheus metrics',
@@ -29,15 +31,7 @@ export async function metricsRoutes(
         security: [{ bearerAuth: [] }],
       },
     },
-    async (request, reply) => {
-      const credential = presentedCredential(request);
-      if (credential.kind !== 'key') throw unauthorized();
-      const isToken = tokenDigest !== undefined && timingSafeEqual(digest(credential.value), tokenDigest);
-      if (!isToken) {
-        const caller = await deps.verifier.verify(credential.value);
-        if (caller === undefined) throw unauthorized();
-        if (!caller.isAdmin) throw new AppError('FORBIDDEN', 'Metrics need the admin key or METRICS_TOKEN');
-      }
+    async (_request, reply) => {
       const body = await deps.metrics.registry.metrics();
       return reply.type(deps.metrics.registry.contentType).send(body);
     },

@@ -109,11 +109,56 @@ describe('rate limits over HTTP (memory store, injected clock)', () => {
     assert.equal((await from('198.51.100.1')).statusCode, 401, 'another IP still gets a plain 401');
 
     const key = await createKey(app, { name: 'valid', permissions: { canReadProjects: true } });
-    assert.equal(
-      (await from('203.0.113.7', bearer(key))).statusCode,
-      200,
-      'valid keys from that IP still work',
-    );
+    assert.equal((await from('198.51.100.1', bearer(key))).statusCode, 200, 'the key works elsewhere');
+  });
+
+  it('once the budget is spent, the right key gets the same 429 as wrong ones until the budget allows one more', async (t) => {
+    const clock = createManualClock(Date.UTC(2026, 1, 7, 12, 0, 0));
+    const { app } = await buildTestApp(t, {
+      config: { rateLimits: limits({ unauthenticated: { max: 3, windowMs: MINUTE } }) },
+      overrides: { clock, extraRoutes: permissionProbeRoutes },
+    });
+    const key = await createKey(app, { name: 'valid', permissions: { canReadProjects: true } });
+    const guessFrom = (credential: string, remoteAddress = '203.0.113.7') =>
+      app.inject({ url: '/test/read-projects', remoteAddress, headers: bearer(credential) });
+    const wrong = `lbapi_${'0'.repeat(32)}000000`;
+    for (let i = 1; i <= 3; i++) assert.equal((await guessFrom(wrong)).statusCode, 401, `guess ${i}`);
+
+    const forKey = await guessFrom(key);
+    const forWrong = await guessFrom(wrong);
+    const forAdmin = await app.inject({
+      url: '/admin/keys',
+      remoteAddress: '203.0.113.7',
+      headers: adminAuth,
+    });
+    for (const response of [forKey, forWrong, forAdmin]) {
+      assertErrorEnvelope(response, 429, 'RATE_LIMIT_EXCEEDED');
+      assert.equal(response.json().error.details.policy, 'unauthenticated');
+    }
+    assert.deepEqual(forKey.json().error.details, forWrong.json().error.details, 'nothing tells them apart');
+    assert.equal(forKey.headers['retry-after'], forWrong.headers['retry-after']);
+    assert.equal((await guessFrom(key, '198.51.100.1')).statusCode, 200, 'another IP is not locked out');
+
+    clock.advance(Number(forKey.headers['retry-after']) * 1000);
+    const after = await guessFrom(key);
+    assert.equal(after.statusCode, 200, `the lockout ends when the budget allows one more: ${after.body}`);
+  });
+
+  it('wrong metrics tokens spend the unauthenticated budget like wrong keys', async (t) => {
+    const { app } = await buildTestApp(t, {
+      config: {
+        metricsToken: 'scrape-token',
+        rateLimits: limits({ unauthenticated: { max: 2, windowMs: MINUTE } }),
+      },
+    });
+    const scrape = (token: string) =>
+      app.inject({ url: '/metrics', remoteAddress: '203.0.113.9', headers: bearer(token) });
+    assert.equal((await scrape('scrape-token')).statusCode, 200);
+    assert.equal((await scrape('wrong-1')).statusCode, 401);
+    assert.equal((await scrape('wrong-2')).statusCode, 401);
+    const locked = await scrape('scrape-token');
+    assertErrorEnvelope(locked, 429, 'RATE_LIMIT_EXCEEDED');
+    assert.equal(locked.json().error.details.policy, 'unauthenticated');
   });
 
   it('the most restrictive limit sets the headers, also on a 403', async (t) => {

@@ -2,8 +2,9 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { ResilientRateLimitStore } from '../../src/rate-limit/rate-limit-resilient-store.js';
 import { buildTestApp } from '../helpers/build-test-app.js';
+import { bearer } from '../helpers/keys.js';
 import { skipUnless, TEST_REDIS_URL } from '../helpers/services.js';
-import { testConfig } from '../helpers/test-config.js';
+import { TEST_ADMIN_KEY, testConfig } from '../helpers/test-config.js';
 import { startRedisProxy } from './redis-proxy.js';
 
 const LIMIT = 20;
@@ -51,5 +52,19 @@ describe('rate limits shared by two instances through Redis', { skip: await skip
     const warnings = a.logLines().filter((line) => line.context === 'rate-limit redis store');
     assert.equal(warnings.length, 1, 'the failure is logged once per interval, not per request');
     assert.ok(Number(warnings[0]?.suppressedSinceLastLog ?? 0) >= 0);
+  });
+
+  it('a guesser spread over both instances gets at most one more try per instance once the shared budget is spent', async (t) => {
+    const rateLimits = { ...testConfig().rateLimits, unauthenticated: { max: 4, windowMs: 3_600_000 } };
+    const a = await buildTestApp(t, { redis: true, config: { rateLimits } });
+    const b = await buildTestApp(t, { redis: true, shareWith: a, config: { rateLimits } });
+    const guess = (instance: typeof a, key: string) =>
+      instance.app.inject({ url: '/admin/keys', remoteAddress: '192.0.2.20', headers: bearer(key) });
+    const wrong = `lbapi_${'0'.repeat(38)}`;
+    for (let i = 0; i < 4; i++) assert.equal((await guess(a, wrong)).statusCode, 401, `guess ${i + 1} on A`);
+    assert.equal((await guess(a, TEST_ADMIN_KEY)).statusCode, 429, 'A saw the budget run out');
+    // B has not counted a failure since: its first guess is checked, and counting it locks B out too.
+    assert.equal((await guess(b, wrong)).statusCode, 429);
+    assert.equal((await guess(b, TEST_ADMIN_KEY)).statusCode, 429, 'the right key is refused on B as well');
   });
 });

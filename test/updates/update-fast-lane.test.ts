@@ -9,7 +9,7 @@ import type { FastifyInstance } from 'fastify';
 import { createManualClock } from '../../src/infra/clock.js';
 import { addBuild, admin, createProject, publishedVersion } from '../catalog/catalog-fixtures.js';
 import { bearer, createKey } from '../helpers/keys.js';
-import { TEST_ADMIN_KEY } from '../helpers/test-config.js';
+import { TEST_ADMIN_KEY, testConfig } from '../helpers/test-config.js';
 import { buildUpdatesTestApp } from './updates-test-app.js';
 
 const VARYING = new Set(['date', 'x-request-id']);
@@ -21,7 +21,7 @@ interface Probe {
   url: string;
   method?: string;
   headers?: Record<string, string>;
-  key?: 'reader' | 'limited' | 'none' | 'admin';
+  key?: 'reader' | 'limited' | 'none' | 'admin' | 'wrong';
   /** The lane answers it (a warm check with a cached key and budget left); the router otherwise. */
   lane?: true;
 }
@@ -65,13 +65,21 @@ const PROBES: Probe[] = [
   // Its rate-limit headers show the IP budget: each request above counted against it once, also the
   // ones the lane handed to the router after the key's budget refused them.
   { name: 'the IP counted each request once', lane: true, url: check(WINDOWS) },
+  // With 'no key' above, these spend the IP's unauthenticated budget of 3: then even the right key is
+  // refused, by the router's guard, before any key check.
+  { name: 'wrong key, 2 of a budget of 3', url: check(WINDOWS), key: 'wrong' },
+  { name: 'wrong key, 3 of a budget of 3', url: check(WINDOWS), key: 'wrong' },
+  { name: 'the right key from a locked-out IP', url: check(WINDOWS) },
 ];
 
 async function gateway(t: TestContext, fastLane: boolean) {
   const clock = createManualClock();
   const built = await buildUpdatesTestApp(t, {
     overrides: { clock, fastLane },
-    config: { corsOrigins: ['https://app.example.com'] },
+    config: {
+      corsOrigins: ['https://app.example.com'],
+      rateLimits: { ...testConfig().rateLimits, unauthenticated: { max: 3, windowMs: 3_600_000 } },
+    },
   });
   const { app } = built;
   await createProject(app, { id: 'trackly', name: 'Trackly' });
@@ -98,7 +106,9 @@ async function send(target: Awaited<ReturnType<typeof gateway>>, probe: Probe) {
       ? {}
       : probe.key === 'admin'
         ? bearer(TEST_ADMIN_KEY)
-        : bearer(target.keys[probe.key ?? 'reader']);
+        : probe.key === 'wrong'
+          ? bearer(`lbapi_${'0'.repeat(38)}`)
+          : bearer(target.keys[probe.key ?? 'reader']);
   const response = await fetch(`${target.url}${probe.url}`, {
     method: probe.method ?? 'GET',
     headers: { ...key, ...probe.headers },
