@@ -3,6 +3,7 @@
  * The OpenAI-compatible endpoints have theirs in `openai-compat-schemas.ts`.
  */
 import { type Static, type TSchema, Type } from 'typebox';
+import { MODEL_TEXT_PATTERN } from '../http/input-rules.js';
 
 const modelName = Type.String({ minLength: 1, maxLength: 200, description: 'A model or model alias' });
 // Null first: with type coercion on, a number branch tried first would turn null into 0.
@@ -83,7 +84,7 @@ export const AiStatusResponse = Type.Object(
 const ChatMessage = Type.Object(
   {
     role: Type.Union([Type.Literal('system'), Type.Literal('user'), Type.Literal('assistant')]),
-    content: Type.String({ maxLength: 1_000_000 }),
+    content: Type.String({ maxLength: 1_000_000, pattern: MODEL_TEXT_PATTERN }),
   },
   { additionalProperties: false },
 );

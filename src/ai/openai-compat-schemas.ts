@@ -6,13 +6,17 @@
  * message of a previous answer as is; only the known ones are forwarded.
  */
 import { type Static, type TSchema, Type } from 'typebox';
+import { MODEL_TEXT_PATTERN } from '../http/input-rules.js';
 import { UsageSchema } from './ai-schemas.js';
 
 // Null first: with type coercion on, a number branch tried first would turn null into 0.
 const nullable = <T extends TSchema>(schema: T) => Type.Union([Type.Null(), schema]);
 
+/** Prompt text and tool arguments: passed to the model as sent (see MODEL_TEXT_PATTERN). */
+const modelText = () => Type.String({ pattern: MODEL_TEXT_PATTERN });
+
 const ContentPart = Type.Union([
-  Type.Object({ type: Type.Literal('text'), text: Type.String() }),
+  Type.Object({ type: Type.Literal('text'), text: modelText() }),
   Type.Object({
     type: Type.Literal('image_url'),
     image_url: Type.Object({ url: Type.String({ minLength: 1 }), detail: Type.Optional(Type.String()) }),
@@ -22,12 +26,12 @@ const ContentPart = Type.Union([
 const ToolCall = Type.Object({
   id: Type.String(),
   type: Type.Literal('function'),
-  function: Type.Object({ name: Type.String(), arguments: Type.String() }),
+  function: Type.Object({ name: Type.String(), arguments: modelText() }),
 });
 
 const Message = Type.Object({
   role: Type.Union(['system', 'developer', 'user', 'assistant', 'tool'].map((role) => Type.Literal(role))),
-  content: Type.Optional(nullable(Type.Union([Type.String(), Type.Array(ContentPart)]))),
+  content: Type.Optional(nullable(Type.Union([modelText(), Type.Array(ContentPart)]))),
   name: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
   tool_calls: Type.Optional(Type.Array(ToolCall, { maxItems: 128 })),
   tool_call_id: Type.Optional(Type.String()),

@@ -2,7 +2,13 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { Type } from 'typebox';
-import { MAX_INPUT_INTEGER, PLAIN_TEXT_PATTERN, withInputContract, withInputRules } from './input-rules.js';
+import {
+  MAX_INPUT_INTEGER,
+  MODEL_TEXT_PATTERN,
+  PLAIN_TEXT_PATTERN,
+  withInputContract,
+  withInputRules,
+} from './input-rules.js';
 
 // Ajv compiles patterns with the `u` flag.
 const plainText = new RegExp(PLAIN_TEXT_PATTERN, 'u');
@@ -55,6 +61,15 @@ describe('withInputRules', () => {
     assert.deepEqual(properties.slug?.allOf, [{ pattern: PLAIN_TEXT_PATTERN }]);
     assert.equal((properties.tags?.items as Record<string, unknown>).pattern, PLAIN_TEXT_PATTERN);
     assert.equal((properties.note?.anyOf as Record<string, unknown>[])[0]?.pattern, PLAIN_TEXT_PATTERN);
+  });
+
+  it('leaves model text to its own rule: escape sequences pass, NUL does not', () => {
+    const prompt = withInputRules(Type.String({ pattern: MODEL_TEXT_PATTERN })) as Record<string, unknown>;
+    assert.equal(prompt.pattern, MODEL_TEXT_PATTERN);
+    assert.equal(prompt.allOf, undefined);
+    const modelText = new RegExp(MODEL_TEXT_PATTERN, 'u');
+    assert.ok(modelText.test('\u001b[31mred\u001b[0m\u0007'));
+    assert.equal(modelText.test('a\u0000b'), false);
   });
 
   it('leaves literals alone and bounds every number to safe integers, keeping tighter bounds', () => {

@@ -18,6 +18,13 @@ export const PLAIN_TEXT_PATTERN = '^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u00
 export const PLAIN_TEXT_MESSAGE =
   'must not contain control characters (NUL, ESC, …); only tab and line breaks are allowed';
 
+/**
+ * Text handed to a model as is (chat messages, tool-call arguments): terminal output with its escape
+ * sequences is a legitimate thing to ask about and is never stored, so only NUL is refused there.
+ * Schemas opt in by setting this pattern.
+ */
+export const MODEL_TEXT_PATTERN = '^[^\\u0000]*$';
+
 export const MAX_INPUT_INTEGER = Number.MAX_SAFE_INTEGER;
 
 type Schema = Record<string, unknown>;
@@ -55,7 +62,7 @@ export function withInputRules(schema: unknown): unknown {
   }
   if (hasType(out, 'string') && out.enum === undefined && out.const === undefined) {
     if (out.pattern === undefined) out.pattern = PLAIN_TEXT_PATTERN;
-    else if (out.pattern !== PLAIN_TEXT_PATTERN) {
+    else if (out.pattern !== PLAIN_TEXT_PATTERN && out.pattern !== MODEL_TEXT_PATTERN) {
       const rules = Array.isArray(out.allOf) ? (out.allOf as unknown[]) : [];
       if (!rules.some((rule) => isSchema(rule) && rule.pattern === PLAIN_TEXT_PATTERN)) {
         out.allOf = [...rules, { pattern: PLAIN_TEXT_PATTERN }];

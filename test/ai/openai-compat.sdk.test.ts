@@ -119,4 +119,22 @@ describe('the official openai SDK against the gateway', () => {
     await assert.rejects(anonymous.models.list(), OpenAI.AuthenticationError);
     assert.ok(app.server.listening);
   });
+
+  it('passes terminal output with escape sequences to the model as sent; NUL is refused naming the field', async (t) => {
+    const { client, model, server } = await gatewayClient(t, 'openai');
+    const terminal = 'Why is this red?\n\u001b[31mERROR\u001b[0m build failed\r\n';
+    const completion = await client.chat.completions.create({
+      model,
+      messages: [{ role: 'user', content: terminal }],
+    });
+    assert.equal(completion.choices[0]?.message.content, FAKE_REPLY);
+    const forwarded = server.requests.at(-1)?.body as { messages: { content: string }[] };
+    assert.equal(forwarded.messages[0]?.content, terminal);
+
+    await assert.rejects(
+      client.chat.completions.create({ model, messages: [{ role: 'user', content: 'a\u0000b' }] }),
+      (error: unknown) =>
+        error instanceof OpenAI.BadRequestError && /messages\/0\/content/.test(error.message),
+    );
+  });
 });
