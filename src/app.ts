@@ -195,7 +195,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   let shared: SharedState | undefined;
   try {
     await migrateToLatest(database);
-    shared = createSharedState(config, logFailure);
+    shared = createSharedState(config, logFailure, database);
     if (!(await shared.connect())) {
       app.log.warn('Redis is not reachable yet: running on per-instance state until it is');
     }

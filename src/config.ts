@@ -59,6 +59,8 @@ export interface Config {
   redisUrl: string | undefined;
   /** Prefix of every Redis key and channel, so several gateways (or test files) can share one Redis. */
   redisPrefix: string;
+  /** How often instances on PostgreSQL read the change log for each other's events. */
+  changeLogPollMs: number;
   trustProxy: TrustProxy;
   /** Exact origins or `*.example.com` wildcards; `*` allows any origin. */
   corsOrigins: string[];
@@ -457,6 +459,7 @@ export function loadConfig(env: Env = process.env): Config {
     database: parseDatabase(reader, dataDir),
     redisUrl: reader.url('REDIS_URL', undefined, ['redis:', 'rediss:']),
     redisPrefix: reader.string('REDIS_PREFIX', 'lunarbit:'),
+    changeLogPollMs: reader.int('CHANGE_LOG_POLL_MS', 500, 50, 60_000),
     trustProxy: parseTrustProxy(reader),
     corsOrigins: parseCorsOrigins(reader, nodeEnv),
     bodyLimitBytes: reader.bytes('BODY_LIMIT', 1024 * 1024),

@@ -2,6 +2,7 @@ import { resolveAdminKey } from './admin-key-bootstrap.js';
 import { buildApp } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
 import { startIdleHeapTrim } from './infra/idle-heap-trim.js';
+import { sharedDeploymentWarnings } from './shared-deployment.js';
 
 function startupBanner(url: string, adminKey: ReturnType<typeof resolveAdminKey>): string {
   const lines = [`LunarBit API Gateway listening on ${url}`, `  API reference: ${url}/docs`];
@@ -33,6 +34,8 @@ async function main(): Promise<void> {
   config = { ...config, apiKeyAdmin: adminKey.key };
 
   const app = await buildApp(config);
+  const sources = { adminKey: adminKey.source, signingSecret: app.gateway.artifacts.signingSecretSource };
+  for (const warning of sharedDeploymentWarnings(config, sources)) app.log.warn(warning);
   // Signal handlers first: a SIGTERM that arrives while starting still shuts down cleanly.
   let stopping = false;
   const shutdown = (signal: string) => {

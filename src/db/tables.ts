@@ -188,6 +188,17 @@ export interface GithubSyncLocksTable {
   expires_at: string;
 }
 
+/** Events published to the other instances, kept minutes (see infra/change-log.ts). */
+export interface ChangeLogTable {
+  id: Generated<number>;
+  event_id: string;
+  origin: string;
+  topic: string;
+  /** JSON text. */
+  payload: string;
+  at: Generated<Date | string>;
+}
+
 export interface Tables {
   audit_log: AuditLogTable;
   api_keys: ApiKeysTable;
@@ -200,4 +211,5 @@ export interface Tables {
   github_etags: GithubEtagsTable;
   github_releases: GithubReleasesTable;
   github_sync_locks: GithubSyncLocksTable;
+  change_log: ChangeLogTable;
 }

@@ -1,12 +1,16 @@
 import type { Redis } from 'ioredis';
 import type { Config } from '../config.js';
+import type { Database } from '../db/database.js';
 import { type Cache, createMemoryCache, createRedisCache } from './cache.js';
-import { createLocalEventBus, createRedisEventBus, type EventBus } from './event-bus.js';
+import { changeLogTransport } from './change-log.js';
+import { createEventBus, type EventBus, type EventTransport, redisEventTransport } from './event-bus.js';
 import { closeRedis, createRedisConnection, waitForRedis } from './redis.js';
 
 /**
  * Cache and event bus, in memory for a single instance or in Redis when `REDIS_URL` is set so that
- * several instances share state and hear each other's invalidations.
+ * several instances share state and hear each other's invalidations. On PostgreSQL, which several
+ * instances may share, events also go through the database's change log, so that they arrive while
+ * Redis is down and without Redis at all.
  */
 export interface SharedState {
   cache: Cache;
@@ -22,12 +26,17 @@ export interface SharedState {
 }
 
 export function createSharedState(
-  config: Pick<Config, 'redisUrl' | 'redisPrefix'>,
+  config: Pick<Config, 'redisUrl' | 'redisPrefix' | 'changeLogPollMs'>,
   onError: (error: unknown, context: string) => void,
+  database?: Database,
 ): SharedState {
+  const transports: EventTransport[] =
+    database?.dialect === 'postgres'
+      ? [changeLogTransport(database, { pollMs: config.changeLogPollMs, onError })]
+      : [];
   if (config.redisUrl === undefined) {
     const cache = createMemoryCache();
-    const bus = createLocalEventBus(onError);
+    const bus = createEventBus(transports, onError);
     return {
       cache,
       bus,
@@ -45,7 +54,8 @@ export function createSharedState(
   // ioredis emits 'error' on every failed reconnect; the callers see failures through their commands.
   redis.on('error', (error) => onError(error, 'redis connection'));
   subscriber.on('error', (error) => onError(error, 'redis subscriber connection'));
-  const bus = createRedisEventBus({ publisher: redis, subscriber, prefix: config.redisPrefix, onError });
+  transports.push(redisEventTransport({ publisher: redis, subscriber, prefix: config.redisPrefix, onError }));
+  const bus = createEventBus(transports, onError);
   return {
     cache: createRedisCache(redis, config.redisPrefix),
     bus,

@@ -35,9 +35,12 @@ describe('catalog across two instances sharing PostgreSQL and Redis', { skip: ne
       (await b.app.inject({ url: '/projects/trackly/channels/stable/latest', headers: bearer(key) })).json()
         .id;
     await eventually(async () => (await latestOnB()) === '1.0.0', 1_000);
-    const queriesBefore = b.queries.length;
+    // The change log is read on a timer of its own; every other query would come from the request.
+    const catalogQueries = () =>
+      b.queries.filter((event) => !event.query.sql.includes('"change_log"')).length;
+    const queriesBefore = catalogQueries();
     assert.equal(await latestOnB(), '1.0.0');
-    assert.equal(b.queries.length, queriesBefore, 'B answers from its warm snapshot');
+    assert.equal(catalogQueries(), queriesBefore, 'B answers from its warm snapshot');
 
     await publishVersion(a.app, 'trackly', 'stable', '1.1.0');
     const tookMs = await eventually(async () => (await latestOnB()) === '1.1.0', 1_000);

@@ -43,8 +43,14 @@ describe('Redis shared state', { skip: await skipUnless('redis') }, () => {
   it('two instances share cache entries and hear each other on the bus (not their own echo)', async (t) => {
     const prefix = `test:${randomBytes(6).toString('hex')}:`;
     const errors: unknown[] = [];
-    const a = createSharedState({ redisUrl: TEST_REDIS_URL, redisPrefix: prefix }, (e) => errors.push(e));
-    const b = createSharedState({ redisUrl: TEST_REDIS_URL, redisPrefix: prefix }, (e) => errors.push(e));
+    const a = createSharedState(
+      { redisUrl: TEST_REDIS_URL, redisPrefix: prefix, changeLogPollMs: 500 },
+      (e) => errors.push(e),
+    );
+    const b = createSharedState(
+      { redisUrl: TEST_REDIS_URL, redisPrefix: prefix, changeLogPollMs: 500 },
+      (e) => errors.push(e),
+    );
     t.after(async () => {
       await a.redis?.del(`${prefix}cache:k`);
       await Promise.all([a.close(), b.close()]);
@@ -67,8 +73,9 @@ describe('Redis shared state', { skip: await skipUnless('redis') }, () => {
 
   it('reports Redis as unhealthy without throwing when it cannot connect', async (t) => {
     const errors: unknown[] = [];
-    const state = createSharedState({ redisUrl: 'redis://127.0.0.1:1', redisPrefix: 'x:' }, (e) =>
-      errors.push(e),
+    const state = createSharedState(
+      { redisUrl: 'redis://127.0.0.1:1', redisPrefix: 'x:', changeLogPollMs: 500 },
+      (e) => errors.push(e),
     );
     t.after(() => state.close());
     await assert.rejects(state.pingRedis!());

@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { createProject } from '../catalog/catalog-fixtures.js';
 import { buildTestApp } from '../helpers/build-test-app.js';
 import { adminAuth, bearer, createKey, permissionProbeRoutes } from '../helpers/keys.js';
+import { startOwnRedis } from '../helpers/own-redis.js';
 import { skipUnless } from '../helpers/services.js';
 
 const needsServices = (await skipUnless('postgres')) || (await skipUnless('redis'));
@@ -86,5 +88,51 @@ describe('API keys across two instances sharing PostgreSQL and Redis', { skip: n
     const counted = stats.keys.find((k: { name: string }) => k.name === 'counted');
     assert.equal(counted.totals.requests, 66);
     assert.equal(counted.totals.errors, 4);
+  });
+
+  it('with their Redis stopped, a revocation through A is refused by B within 1.5 s (the change log)', async (t) => {
+    const redis = await startOwnRedis(t);
+    const options = {
+      backend: 'postgres' as const,
+      redis: true,
+      config: { redisUrl: redis.url },
+      overrides: { extraRoutes: permissionProbeRoutes },
+    };
+    const a = await buildTestApp(t, options);
+    const b = await buildTestApp(t, { ...options, shareWith: a });
+    const key = await createKey(a.app, { name: 'outage', permissions: { canReadProjects: true } });
+    const onB = () => b.app.inject({ url: '/test/read-projects', headers: bearer(key) });
+    assert.equal((await onB()).statusCode, 200, 'B verifies (and caches) the key');
+
+    await redis.stop();
+    const revoked = await a.app.inject({ method: 'DELETE', url: '/admin/keys/outage', headers: adminAuth });
+    assert.equal(revoked.statusCode, 204);
+    const tookMs = await eventually(async () => (await onB()).statusCode === 401, 1_500);
+    t.diagnostic(`refused on B after ${Math.round(tookMs)} ms with Redis down`);
+    for (let i = 0; i < 5; i++) assert.equal((await onB()).statusCode, 401, 'stays revoked');
+  });
+
+  it('without Redis at all, catalog writes and key changes reach the other instance through the change log', async (t) => {
+    const options = { backend: 'postgres' as const, overrides: { extraRoutes: permissionProbeRoutes } };
+    const a = await buildTestApp(t, options);
+    const b = await buildTestApp(t, { ...options, shareWith: a });
+    const key = await createKey(a.app, { name: 'no-redis', permissions: { canReadProjects: true } });
+    assert.equal((await b.app.inject({ url: '/test/read-projects', headers: bearer(key) })).statusCode, 200);
+    await a.app.inject({
+      method: 'PATCH',
+      url: '/admin/keys/no-redis',
+      headers: adminAuth,
+      payload: { permissions: { canReadProjects: false } },
+    });
+    await eventually(
+      async () =>
+        (await b.app.inject({ url: '/test/read-projects', headers: bearer(key) })).statusCode === 403,
+      1_500,
+    );
+
+    const projectOnB = () => b.app.inject({ url: '/projects/outage-proof', headers: adminAuth });
+    assert.equal((await projectOnB()).statusCode, 404);
+    await createProject(a.app, { id: 'outage-proof', name: 'Outage proof', public_feeds: true });
+    await eventually(async () => (await projectOnB()).statusCode === 200, 1_500);
   });
 });

@@ -8,6 +8,7 @@ import { githubSyncMigration } from './0005-github-sync.js';
 import { artifactsMigration } from './0006-artifacts.js';
 import { buildMinOsVersionMigration } from './0007-build-min-os-version.js';
 import { buildVerificationRetriesMigration } from './0008-build-verification-retries.js';
+import { changeLogMigration } from './0009-change-log.js';
 
 /**
  * Every migration, in order. Names sort lexically; never rename or edit one that has shipped, add
@@ -23,5 +24,6 @@ export function allMigrations(dialect: DialectName): Record<string, Migration> {
     '0006-artifacts': artifactsMigration(),
     '0007-build-min-os-version': buildMinOsVersionMigration(),
     '0008-build-verification-retries': buildVerificationRetriesMigration(),
+    '0009-change-log': changeLogMigration(dialect),
   };
 }
