@@ -12,7 +12,7 @@ import type { FastifyRequest } from 'fastify';
 import '@fastify/multipart';
 import type { AdminBuild } from '../catalog/catalog-admin-schemas.js';
 import type { BuildKey } from '../catalog/catalog-repo.js';
-import { buildDownloadPath } from '../catalog/catalog-snapshot.js';
+import { gatewayDownloadPath } from '../catalog/catalog-snapshot.js';
 import type { VersionPath } from '../catalog/catalog-version-admin-service.js';
 import { adminBuild } from '../catalog/catalog-views.js';
 import type { CatalogWriter, WriteContext } from '../catalog/catalog-writer.js';
@@ -159,11 +159,7 @@ export function createUploadService(deps: {
           file_name: form.fileName,
           file_size: digests.size,
           // Not read back for uploaded builds (their link is built from the row); kept for readers of the table.
-          download_url: buildDownloadPath({
-            ...location,
-            file_name: form.fileName,
-            storage_key: storageKey,
-          })!,
+          download_url: gatewayDownloadPath({ ...location, file_name: form.fileName }),
           sha256: digests.sha256,
           sha512: digests.sha512,
           sha1: digests.sha1,

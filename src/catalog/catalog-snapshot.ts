@@ -8,6 +8,7 @@
  * data in a `WeakMap` keyed by the snapshot object: a new snapshot means new data.
  */
 import type { BuildStatus, VersionSource, VersionStatus } from '../db/tables.js';
+import { servedByGateway } from './build-links.js';
 import type { BuildRow, ChannelRow, ProjectRow, VersionRow } from './catalog-repo.js';
 import { compareVersions } from './catalog-semver.js';
 
@@ -49,8 +50,9 @@ export interface BuildSnapshot {
   /** The stored URL of a build hosted elsewhere; for an uploaded build, see `downloadPath`. */
   downloadUrl: string;
   /**
-   * For a build the gateway serves (uploaded): its download route, relative to the gateway's base
-   * URL and ending in the file's name (`buildLink` makes it absolute). Null for external builds.
+   * For a build the gateway serves (uploaded, or a private GitHub asset): its download route,
+   * relative to the gateway's base URL and ending in the file's name (`buildLink` makes it
+   * absolute). Null for builds downloaded from their own URL.
    */
   downloadPath: string | null;
   checksum: Checksum;
@@ -151,15 +153,13 @@ export function checksumOf(row: Pick<BuildRow, 'sha256' | 'sha512' | 'sha1' | 'm
 }
 
 /**
- * The gateway's download route of an uploaded build, in the row's own channel (promoted copies share
- * the file but not the path), relative to the base URL. Its last segment is the file's name, so that
- * clients naming the download after the URL (electron-updater, browsers) get the right name and
- * extension. Null for builds hosted elsewhere: they are downloaded from their own URL.
+ * The gateway's download route of a build, in the row's own channel (promoted copies share the file
+ * but not the path), relative to the base URL. Its last segment is the file's name, so that clients
+ * naming the download after the URL (electron-updater, browsers) get the right name and extension.
  */
-export function buildDownloadPath(
-  row: Pick<BuildRow, 'project_id' | 'channel_id' | 'version' | 'id' | 'file_name' | 'storage_key'>,
-): string | null {
-  if (row.storage_key === null) return null;
+export function gatewayDownloadPath(
+  row: Pick<BuildRow, 'project_id' | 'channel_id' | 'version' | 'id' | 'file_name'>,
+): string {
   const [project, channel, version, build, file] = [
     row.project_id,
     row.channel_id,
@@ -168,6 +168,21 @@ export function buildDownloadPath(
     row.file_name,
   ].map(encodeURIComponent);
   return `/projects/${project}/channels/${channel}/versions/${version}/builds/${build}/download/${file}`;
+}
+
+/**
+ * Where clients download a build through the gateway: its route for a build the gateway serves
+ * (uploaded, or a private repository's GitHub asset: see `servedByGateway`); null for other builds,
+ * which are downloaded from their own URL.
+ */
+export function buildDownloadPath(
+  row: Pick<
+    BuildRow,
+    'project_id' | 'channel_id' | 'version' | 'id' | 'file_name' | 'storage_key' | 'download_url'
+  >,
+): string | null {
+  const served = servedByGateway({ storageKey: row.storage_key, downloadUrl: row.download_url });
+  return served ? gatewayDownloadPath(row) : null;
 }
 
 /** The build of `version` with this id. */

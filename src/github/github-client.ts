@@ -12,6 +12,7 @@
  *   works for private repositories (a `browser_download_url` of a private repository answers 404).
  */
 import { Octokit } from '@octokit/rest';
+import { isReleaseAssetApiUrl } from '../catalog/build-links.js';
 import type { Clock } from '../infra/clock.js';
 import { VERSION } from '../version.js';
 
@@ -209,7 +210,7 @@ export function createGithubClient(deps: { apiUrl: string; token: string | undef
 
     /** True for an API asset URL of this GitHub instance (what private-repository builds store). */
     isAssetApiUrl(url: string): boolean {
-      return url.startsWith(`${apiUrl}/repos/`) && /\/releases\/assets\/\d+$/.test(url);
+      return url.startsWith(`${apiUrl}/repos/`) && isReleaseAssetApiUrl(url);
     },
   };
 }

@@ -111,15 +111,29 @@ for (const { backend, skip } of await databaseBackends()) {
       assert.equal(report.status, 'synced', JSON.stringify(report));
       const base = '/projects/trackly/channels/stable/versions/1.0.0/builds/windows-x64';
       const build = (await setup.get(base)).json();
-      assert.match(build.download_url, /\/repos\/lunarbit-dev\/trackly\/releases\/assets\/\d+$/);
       assert.equal(build.checksum.sha256, 'a'.repeat(64), 'the checksum list was read through the API');
+      // The API URL answers only with the token: clients get the gateway's link, which swaps it for
+      // GitHub's short-lived one on each download.
+      const named = `http://localhost:80${base}/download/Trackly-Setup-1.0.0.exe`;
+      assert.equal(build.download_url, named);
+      const check = await setup.get(
+        '/projects/trackly/channels/stable/update?current_version=0.9.0&platform=windows&architecture=x64',
+      );
+      const offered = new URL(check.json().download_url);
+      assert.equal(check.json().download_url.split('?')[0], named, check.body);
+      assert.ok(offered.searchParams.has('token'), 'a link the client follows without a header');
 
-      const download = await setup.get(`${base}/download`);
-      assert.equal(download.statusCode, 302, download.body);
-      const location = String(download.headers.location);
-      assert.ok(location.startsWith(`${setup.github.url}/signed/`), location);
-      assert.ok(!location.includes(GITHUB_TOKEN));
-      assert.equal(await (await fetch(location)).text(), 'private exe');
+      const downloads = [
+        await setup.get(`${base}/download`),
+        await setup.app.inject({ url: `${offered.pathname}${offered.search}` }),
+      ];
+      for (const download of downloads) {
+        assert.equal(download.statusCode, 302, download.body);
+        const location = String(download.headers.location);
+        assert.ok(location.startsWith(`${setup.github.url}/signed/`), location);
+        assert.ok(!location.includes(GITHUB_TOKEN));
+        assert.equal(await (await fetch(location)).text(), 'private exe');
+      }
     });
 
     it('a private repository without a token fails the sync and changes nothing', async (t) => {
