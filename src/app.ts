@@ -27,8 +27,10 @@ import { githubWebhookRoutes } from './github/github-webhook-routes.js';
 import { healthRoutes } from './health/health-routes.js';
 import { watchAbandonedRequests } from './http/abandoned-requests.js';
 import { stripApiPrefix } from './http/api-prefix.js';
+import { registerBodyDeadline } from './http/body-deadline.js';
 import { clientIpResolver } from './http/client-ip.js';
 import { registerCors } from './http/cors.js';
+import { createDrain, type Drain, registerDrain, withDrainAnswer } from './http/drain.js';
 import { frameworkErrorHandler, registerErrorHandling } from './http/error-handler.js';
 import { createFastLane, type FastLaneSlot, fastLaneServerFactory } from './http/fast-lane.js';
 import { createGuessingLockout, type GuessingLockout } from './http/guessing-lockout.js';
@@ -109,6 +111,8 @@ export interface Gateway {
   routes: InventoryEntry[];
   /** Response serializers, compiled on each route's first answer. */
   serializers: LazySerializers;
+  /** The graceful drain of a shutdown (`main.ts` runs it before closing the app). */
+  drain: Drain;
   isShuttingDown(): boolean;
   beginShutdown(): void;
 }
@@ -136,8 +140,10 @@ function createFastify(
     // Fastify accepts a hop count at runtime though its types omit it.
     trustProxy: config.trustProxy as boolean | string[],
     bodyLimit: config.bodyLimitBytes,
-    return503OnClosing: true,
-    forceCloseConnections: 'idle',
+    // The drain (http/drain.ts) answers on open connections while it lasts; what is still open when
+    // the app closes after it is closed.
+    return503OnClosing: false,
+    forceCloseConnections: true,
     // Parameters are limited to MAX_PATH_PARAM_LENGTH by a hook (http/path-params.ts), after rate limits.
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: ROUTER_MAX_PARAM_LENGTH },
     frameworkErrors: frameworkErrorHandler(config),
@@ -270,7 +276,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   });
 
   const linkBaseOf = linkBaseResolver(config);
-  let shuttingDown = false;
+  const drain = createDrain();
   const routes: InventoryEntry[] = [];
   const gateway: Gateway = {
     config,
@@ -292,10 +298,9 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     storageHealth,
     routes,
     serializers,
-    isShuttingDown: () => shuttingDown,
-    beginShutdown: () => {
-      shuttingDown = true;
-    },
+    drain,
+    isShuttingDown: () => drain.draining,
+    beginShutdown: () => drain.begin(),
   };
   app.decorate('gateway', gateway);
 
@@ -303,7 +308,10 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     if (route.method === 'OPTIONS' && route.url === '*' && route.config?.auth === undefined) {
       route.config = { ...route.config, ...PREFLIGHT_CONTRACT };
     }
-    route.schema = withInputContract(route.schema, route.method, route.url);
+    route.schema = withDrainAnswer(
+      withInputContract(route.schema, route.method, route.url),
+      route.config?.rateGroup,
+    );
     const problem = routeContractProblem(route);
     if (problem !== undefined) throw new Error(`Route declaration incomplete: ${problem}`);
     routes.push(...inventoryEntries(route));
@@ -348,7 +356,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
       log: app.log,
       accessLog,
       clientIp: clientIpResolver(config.trustProxy),
-      isShuttingDown: () => shuttingDown,
+      isShuttingDown: () => drain.draining,
       routes: [updateCheckFastRoute(updates, linkBaseOf)],
     });
   }
@@ -375,7 +383,9 @@ async function registerEverything(
   const onAbandoned = watchAbandonedRequests(app);
   registerRequestLogging(app, accessLog, onAbandoned);
   registerErrorHandling(app, config);
+  registerDrain(app, gateway.drain);
   registerBodyParsing(app);
+  registerBodyDeadline(app, { timeoutMs: config.bodyTimeoutMs });
   await registerCors(app, config.corsOrigins);
   registerRequestGuard(app, {
     verifier: gateway.verifier,
@@ -423,10 +433,16 @@ async function registerEverything(
   await app.register(githubSyncRoutes, { github: gateway.github });
   await app.register(githubWebhookRoutes, { github: gateway.github });
   await app.register(auditRoutes, { audit: gateway.audit });
-  await app.register(aiRoutes, { ai: gateway.ai.service, analyzer: gateway.ai.analyzer, config });
+  await app.register(aiRoutes, {
+    ai: gateway.ai.service,
+    analyzer: gateway.ai.analyzer,
+    config,
+    shutdownDeadline: gateway.drain.deadline,
+  });
   await app.register(openAICompatRoutes, {
     ai: gateway.ai.service,
     config,
+    shutdownDeadline: gateway.drain.deadline,
     startedAt: Math.floor(gateway.clock.now() / 1000),
   });
   if (overrides.extraRoutes) await app.register(overrides.extraRoutes);

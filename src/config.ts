@@ -65,6 +65,9 @@ export interface Config {
   /** Exact origins or `*.example.com` wildcards; `*` allows any origin. */
   corsOrigins: string[];
   bodyLimitBytes: number;
+  /** Longest wait for a request body to arrive completely (an upload: for its next byte); 408 beyond. */
+  bodyTimeoutMs: number;
+  /** Longest drain on SIGTERM before running AI streams are ended and the process exits. */
   shutdownTimeoutMs: number;
   /** How often a quiet gateway checks whether to give back young-generation memory; 0 turns it off. */
   heapTrimIntervalMs: number;
@@ -463,6 +466,7 @@ export function loadConfig(env: Env = process.env): Config {
     trustProxy: parseTrustProxy(reader),
     corsOrigins: parseCorsOrigins(reader, nodeEnv),
     bodyLimitBytes: reader.bytes('BODY_LIMIT', 1024 * 1024),
+    bodyTimeoutMs: reader.int('BODY_TIMEOUT_MS', 30_000, 100, 3_600_000),
     shutdownTimeoutMs: reader.int('SHUTDOWN_TIMEOUT_MS', 10_000, 0, 600_000),
     heapTrimIntervalMs: reader.int('HEAP_TRIM_INTERVAL_MS', 10_000, 0, 3_600_000),
     metricsToken: reader.raw('METRICS_TOKEN'),

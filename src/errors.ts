@@ -25,6 +25,12 @@ export const ERROR_CATALOGUE = {
   BUILD_NOT_FOUND: { status: 404, meaning: 'The build does not exist for this version.' },
   KEY_NOT_FOUND: { status: 404, meaning: 'No live API key has this name or id.' },
   METHOD_NOT_ALLOWED: { status: 405, meaning: 'The route exists but not for this HTTP method.' },
+  REQUEST_TIMEOUT: {
+    status: 408,
+    meaning:
+      'The request body did not arrive within `BODY_TIMEOUT_MS` (an upload: no byte arrived for that long). ' +
+      'The connection is closed; send the request again on a new one.',
+  },
   CONFLICT: { status: 409, meaning: 'The request conflicts with the current state (duplicate name or id).' },
   PAYLOAD_TOO_LARGE: { status: 413, meaning: 'The request body exceeds the configured limit.' },
   URI_TOO_LONG: { status: 414, meaning: 'A path parameter is longer than 256 characters.' },
@@ -50,7 +56,9 @@ export const ERROR_CATALOGUE = {
   },
   SERVICE_UNAVAILABLE: {
     status: 503,
-    meaning: 'A dependency the gateway needs (database, cache) is unavailable.',
+    meaning:
+      'A dependency the gateway needs (database, cache) is unavailable, or the gateway is shutting down ' +
+      '(`details.reason` is `shutting_down`): repeat the request after `Retry-After` seconds, on a new connection.',
   },
   STORAGE_UNAVAILABLE: {
     status: 503,

@@ -1,8 +1,12 @@
 import { resolveAdminKey } from './admin-key-bootstrap.js';
 import { buildApp } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
+import { STREAM_END_GRACE_MS } from './http/drain.js';
 import { startIdleHeapTrim } from './infra/idle-heap-trim.js';
 import { sharedDeploymentWarnings } from './shared-deployment.js';
+
+/** Closing after the drain: final counter flushes, the database and Redis. */
+const CLOSE_ALLOWANCE_MS = 10_000;
 
 function startupBanner(url: string, adminKey: ReturnType<typeof resolveAdminKey>): string {
   const lines = [`LunarBit API Gateway listening on ${url}`, `  API reference: ${url}/docs`];
@@ -38,26 +42,36 @@ async function main(): Promise<void> {
   for (const warning of sharedDeploymentWarnings(config, sources)) app.log.warn(warning);
   // Signal handlers first: a SIGTERM that arrives while starting still shuts down cleanly.
   let stopping = false;
-  const shutdown = (signal: string) => {
+  const shutdown = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    app.log.info({ signal }, 'shutting down');
-    app.gateway.beginShutdown();
-    const deadline = setTimeout(() => {
-      app.log.error({ timeoutMs: config.shutdownTimeoutMs }, 'shutdown timed out; exiting');
-      process.exit(1);
-    }, config.shutdownTimeoutMs);
-    deadline.unref();
-    app
-      .close()
-      .then(() => process.exit(0))
-      .catch((error: unknown) => {
-        app.log.error({ err: error }, 'error during shutdown');
+    app.log.info({ signal, timeoutMs: config.shutdownTimeoutMs }, 'shutting down: draining');
+    // A backstop only: the drain ends by itself at its deadline and closing is bounded after it.
+    const backstop = setTimeout(
+      () => {
+        app.log.error('shutdown did not complete; exiting');
         process.exit(1);
-      });
+      },
+      config.shutdownTimeoutMs + STREAM_END_GRACE_MS + CLOSE_ALLOWANCE_MS,
+    );
+    backstop.unref();
+    try {
+      const outcome = await app.gateway.drain.run(config.shutdownTimeoutMs);
+      if (outcome === 'deadline') {
+        app.log.warn(
+          { timeoutMs: config.shutdownTimeoutMs },
+          'drain deadline reached: running requests ended',
+        );
+      }
+      await app.close();
+      process.exit(0);
+    } catch (error) {
+      app.log.error({ err: error }, 'error during shutdown');
+      process.exit(1);
+    }
   };
-  process.on('SIGTERM', () => shutdown('SIGTERM'));
-  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
 
   const address = await app.listen({ port: config.port, host: config.host });
   const shownHost = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;

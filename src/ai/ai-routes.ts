@@ -18,11 +18,14 @@ import {
 import type { AiService, MeteredStream } from './ai-service.js';
 import type { ChangelogAnalyzer } from './changelog-analyzer.js';
 import {
+  type AiCallSignals,
+  aiCallSignals,
   clientGoneSignal,
   sendEventStream,
   setOverheadHeader,
   sseFrame,
   streamErrorEnvelope,
+  unlessShutDown,
 } from './event-stream.js';
 import type { ProviderStatus } from './provider-registry.js';
 
@@ -30,6 +33,8 @@ export interface AiRoutesDeps {
   ai: AiService;
   analyzer: ChangelogAnalyzer;
   config: Pick<Config, 'publicUrl'> & { ai: Pick<Config['ai'], 'bodyLimitBytes'> };
+  /** Aborted at the shutdown deadline: running calls end (streams with an `error` event). */
+  shutdownDeadline: AbortSignal;
 }
 
 const tags = ['ai'];
@@ -57,13 +62,16 @@ function statusView(provider: ProviderStatus) {
   };
 }
 
-/** `delta` frames, then `done` — or `error` when the provider fails mid-stream, never a silent end. */
+/**
+ * `delta` frames, then `done` — or `error` when the provider fails mid-stream or the shutdown
+ * deadline comes, never a silent end.
+ */
 async function* chatEvents(
   routed: MeteredStream,
   request: FastifyRequest,
   reply: FastifyReply,
   deps: AiRoutesDeps,
-  signal: AbortSignal,
+  signals: AiCallSignals,
 ): AsyncGenerator<string> {
   let model = routed.model ?? '';
   let finishReason: string | null = null;
@@ -76,7 +84,9 @@ async function* chatEvents(
       }
     }
   } catch (error) {
-    if (!signal.aborted) yield sseFrame(streamErrorEnvelope(request, deps.config, error), 'error');
+    if (!signals.clientGone.aborted) {
+      yield sseFrame(streamErrorEnvelope(request, deps.config, error, signals), 'error');
+    }
     return;
   }
   const usage = routed.usage();
@@ -137,18 +147,18 @@ export async function aiRoutes(instance: FastifyInstance, deps: AiRoutesDeps) {
     async (request, reply) => {
       const { messages, temperature, max_tokens, model, stream } = request.body;
       const chat = { model, messages, temperature, max_tokens };
-      const signal = clientGoneSignal(reply);
+      const signals = aiCallSignals(reply, deps.shutdownDeadline);
       if (stream) {
-        const routed = await ai.stream(request.caller!, chat, signal);
+        const routed = await unlessShutDown(ai.stream(request.caller!, chat, signals.signal), signals);
         setOverheadHeader(reply, routed.firstChunkMs);
-        return sendEventStream(reply, chatEvents(routed, request, reply, deps, signal));
+        return sendEventStream(reply, chatEvents(routed, request, reply, deps, signals));
       }
       const {
         completion,
         provider,
         upstreamMs,
         model: routedModel,
-      } = await ai.complete(request.caller!, chat, signal);
+      } = await unlessShutDown(ai.complete(request.caller!, chat, signals.signal), signals);
       setOverheadHeader(reply, upstreamMs);
       const choice = completion.choices[0];
       return {

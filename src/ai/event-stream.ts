@@ -7,6 +7,7 @@ import { Readable } from 'node:stream';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../config.js';
 import { AppError, type ErrorEnvelope, errorEnvelope } from '../errors.js';
+import { shuttingDownError } from '../http/drain.js';
 import { classifyError, publicBaseUrl } from '../http/error-handler.js';
 
 /**
@@ -19,6 +20,30 @@ export function clientGoneSignal(reply: FastifyReply): AbortSignal {
     if (!reply.raw.writableFinished) controller.abort(new Error('the client closed the connection'));
   });
   return controller.signal;
+}
+
+/**
+ * The signals of one AI call: `clientGone` when the client went away, `signal` (given to the call)
+ * also when the shutdown deadline comes. `cutByShutdown` tells the two apart once the call failed.
+ */
+export function aiCallSignals(reply: FastifyReply, shutdownDeadline: AbortSignal) {
+  const clientGone = clientGoneSignal(reply);
+  return {
+    clientGone,
+    signal: AbortSignal.any([clientGone, shutdownDeadline]),
+    cutByShutdown: () => shutdownDeadline.aborted && !clientGone.aborted,
+  };
+}
+
+export type AiCallSignals = ReturnType<typeof aiCallSignals>;
+
+/** A non-streamed call: cut by the shutdown deadline, it answers 503 `shutting_down` rather than 502. */
+export async function unlessShutDown<T>(call: Promise<T>, signals: AiCallSignals): Promise<T> {
+  try {
+    return await call;
+  } catch (error) {
+    throw signals.cutByShutdown() ? shuttingDownError() : error;
+  }
 }
 
 /** Time spent in the gateway itself: the request's age minus the time spent waiting for the provider. */
@@ -42,8 +67,11 @@ export function sseFrame(data: unknown, event?: string): string {
 export function streamErrorEnvelope(
   request: FastifyRequest,
   config: Pick<Config, 'publicUrl'>,
-  error: unknown,
+  thrown: unknown,
+  signals: AiCallSignals,
 ): ErrorEnvelope {
+  // Ended at the shutdown deadline: the client is told so instead of seeing the stream cut.
+  const error = signals.cutByShutdown() ? shuttingDownError() : thrown;
   const { code, message, details } = classifyError(error);
   if (!(error instanceof AppError)) request.log.error({ err: error }, 'AI stream failed');
   else request.log.warn({ code, details }, 'AI stream failed after the first chunk');

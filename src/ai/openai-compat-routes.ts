@@ -8,16 +8,18 @@ import { errorResponses } from '../http/common-schemas.js';
 import type { AiRoutesDeps } from './ai-routes.js';
 import type { AiService, MeteredStream } from './ai-service.js';
 import {
-  clientGoneSignal,
+  type AiCallSignals,
+  aiCallSignals,
   sendEventStream,
   setOverheadHeader,
   sseFrame,
   streamErrorEnvelope,
+  unlessShutDown,
 } from './event-stream.js';
 import { ChatCompletionResponse, ChatCompletionsBody, ModelListResponse } from './openai-compat-schemas.js';
 import type { ChatCompletionRequest, ChatMessage } from './providers/provider.js';
 
-export type OpenAICompatRoutesDeps = Pick<AiRoutesDeps, 'config'> & {
+export type OpenAICompatRoutesDeps = Pick<AiRoutesDeps, 'config' | 'shutdownDeadline'> & {
   ai: AiService;
   /** Unix seconds reported as every model's `created`. */
   startedAt: number;
@@ -48,14 +50,15 @@ export function toProviderRequest(body: ChatCompletionsBody): ChatCompletionRequ
 /**
  * OpenAI SSE framing ending with `[DONE]`. The usage chunk reaches only clients that asked for it.
  * A mid-stream failure sends an OpenAI error object and closes without `[DONE]`, so that clients
- * see a failure instead of a complete-looking truncated answer.
+ * see a failure instead of a complete-looking truncated answer. A stream ended at the shutdown
+ * deadline sends the error object and then `[DONE]`: the gateway, not the provider, ended it.
  */
 async function* openAIEvents(
   routed: MeteredStream,
   includeUsage: boolean,
   request: FastifyRequest,
   deps: OpenAICompatRoutesDeps,
-  signal: AbortSignal,
+  signals: AiCallSignals,
 ): AsyncGenerator<string> {
   try {
     for await (const chunk of routed.chunks) {
@@ -68,8 +71,8 @@ async function* openAIEvents(
       yield sseFrame(rest);
     }
   } catch (error) {
-    if (signal.aborted) return;
-    const { error: envelope } = streamErrorEnvelope(request, deps.config, error);
+    if (signals.clientGone.aborted) return;
+    const { error: envelope } = streamErrorEnvelope(request, deps.config, error, signals);
     yield sseFrame({
       error: {
         message: envelope.message,
@@ -80,6 +83,7 @@ async function* openAIEvents(
         documentation_url: envelope.documentation_url,
       },
     });
+    if (signals.cutByShutdown()) yield 'data: [DONE]\n\n';
     return;
   }
   yield 'data: [DONE]\n\n';
@@ -110,14 +114,14 @@ export async function openAICompatRoutes(instance: FastifyInstance, deps: OpenAI
     },
     async (request, reply) => {
       const chat = toProviderRequest(request.body);
-      const signal = clientGoneSignal(reply);
+      const signals = aiCallSignals(reply, deps.shutdownDeadline);
       if (request.body.stream) {
-        const routed = await ai.stream(request.caller!, chat, signal);
+        const routed = await unlessShutDown(ai.stream(request.caller!, chat, signals.signal), signals);
         setOverheadHeader(reply, routed.firstChunkMs);
         const includeUsage = request.body.stream_options?.include_usage === true;
-        return sendEventStream(reply, openAIEvents(routed, includeUsage, request, deps, signal));
+        return sendEventStream(reply, openAIEvents(routed, includeUsage, request, deps, signals));
       }
-      const routed = await ai.complete(request.caller!, chat, signal);
+      const routed = await unlessShutDown(ai.complete(request.caller!, chat, signals.signal), signals);
       setOverheadHeader(reply, routed.upstreamMs);
       return routed.completion;
     },

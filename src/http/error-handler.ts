@@ -3,6 +3,7 @@ import type { Config } from '../config.js';
 import { AppError, type ErrorCode, type ErrorDetails, errorEnvelope, lunarCoreName } from '../errors.js';
 import { storageUnavailable } from '../infra/storage-health.js';
 import { CLIENT_CLOSED_REQUEST } from './abandoned-requests.js';
+import { bodyTimeoutOf } from './body-deadline.js';
 import { SECURITY_HEADERS } from './security-headers.js';
 
 /** Where `documentation_url` points: the configured public URL, else the host the caller used. */
@@ -16,6 +17,7 @@ const STATUS_CODES: Record<number, ErrorCode> = {
   403: 'FORBIDDEN',
   404: 'NOT_FOUND',
   405: 'METHOD_NOT_ALLOWED',
+  408: 'REQUEST_TIMEOUT',
   409: 'CONFLICT',
   413: 'PAYLOAD_TOO_LARGE',
   414: 'URI_TOO_LONG',
@@ -107,8 +109,9 @@ function isClientGone(error: unknown, request: FastifyRequest): boolean {
 
 export function registerErrorHandling(app: FastifyInstance, config: Pick<Config, 'publicUrl'>): void {
   app.setErrorHandler((thrown, request, reply) => {
-    // A full disk or read-only database: 503 with Retry-After; the log keeps the original error.
-    const error = storageUnavailable(thrown) ?? thrown;
+    // A body that missed its deadline is 408 whatever its reader threw when it was cut off; a full
+    // disk or read-only database is 503 with Retry-After (the log keeps the original error).
+    const error = bodyTimeoutOf(request) ?? storageUnavailable(thrown) ?? thrown;
     const { code, message, details } = classifyError(error);
     if (isClientGone(error, request)) {
       request.log.info({ code: lunarCoreName(code) }, 'the client closed the connection before the answer');

@@ -6,7 +6,7 @@
  * A lane route answers only what it can answer from memory exactly as Fastify would: a valid key
  * whose verification is cached, a route match with well-formed input, a warm snapshot and a
  * serialised body. Everything else (errors, cold caches, CORS requests, HEAD, percent-encoded
- * queries, shutdown) is handed to Fastify before any side effect, so behaviour stays in one place.
+ * queries, request bodies, shutdown) is handed to Fastify before any side effect, so behaviour stays in one place.
  * A request rejected by a rate limit is handed over too; the only trace it leaves is that the IP
  * budget was counted for it if the key budget was the one exhausted.
  *
@@ -83,7 +83,10 @@ export function createFastLane(deps: FastLaneDeps): FastLane {
   const { verifier, store, lockout, limits, clock, metrics, usage, log, accessLog } = deps;
 
   function planOf(request: IncomingMessage) {
-    if (request.method !== 'GET' || request.headers.origin !== undefined || deps.isShuttingDown()) return;
+    const { headers } = request;
+    if (request.method !== 'GET' || headers.origin !== undefined || deps.isShuttingDown()) return;
+    // A body (odd on a GET) is the router's: its deadline and connection handling live there.
+    if (headers['content-length'] !== undefined || headers['transfer-encoding'] !== undefined) return;
     const url = stripApiPrefix(request.url ?? '/');
     const mark = url.indexOf('?');
     const path = mark === -1 ? url : url.slice(0, mark);

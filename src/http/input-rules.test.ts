@@ -89,13 +89,13 @@ describe('withInputRules', () => {
 describe('withInputContract', () => {
   const response = { 200: Type.Object({}) };
 
-  it('documents 400, 413 and 415 for bodies and 414 for path parameters', () => {
+  it('documents 400, 408, 413 and 415 for bodies and 414 for path parameters', () => {
     const route = withInputContract(
       { params: Type.Object({ id: Type.String() }), body: Type.Object({}), response },
       'PATCH',
       '/things/:id',
     ) as { response: Record<string, unknown> };
-    assert.deepEqual(Object.keys(route.response).sort(), ['200', '400', '413', '414', '415']);
+    assert.deepEqual(Object.keys(route.response).sort(), ['200', '400', '408', '413', '414', '415']);
   });
 
   it('adds nothing a route cannot answer, and keeps what a route documents itself', () => {
@@ -106,7 +106,7 @@ describe('withInputContract', () => {
     const bodyless = withInputContract({ response }, 'POST', '/things/publish') as {
       response: Record<string, unknown>;
     };
-    assert.deepEqual(Object.keys(bodyless.response).sort(), ['200', '400', '413', '415']);
+    assert.deepEqual(Object.keys(bodyless.response).sort(), ['200', '400', '408', '413', '415']);
     const own = { description: 'mine' };
     const documented = withInputContract(
       { querystring: Type.Object({}), response: { ...response, 400: own } },

@@ -123,6 +123,7 @@ export function withInputContract<T extends object>(
   if (takesBody) {
     add(413, 'The body exceeds the size limit (PAYLOAD_TOO_LARGE)');
     add(415, 'A Content-Type this route does not accept (UNSUPPORTED_MEDIA_TYPE)');
+    add(408, 'The body did not arrive within BODY_TIMEOUT_MS (REQUEST_TIMEOUT)');
   }
   if (url.includes(':')) {
     add(414, `A path parameter longer than ${MAX_PATH_PARAM_LENGTH} characters (URI_TOO_LONG)`);
