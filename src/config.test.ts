@@ -52,6 +52,9 @@ describe('loadConfig', () => {
       BODY_LIMIT: 'huge',
       CORS_ORIGINS: 'not an origin',
       TRUST_PROXY: 'maybe?',
+      BODY_TIMEOUT_MS: '5',
+      AI_PROVIDER_MAX_CONCURRENCY: '0',
+      AI_QUEUE_TIMEOUT_MS: 'soon',
     });
     for (const name of [
       'API_KEY_ADMIN',
@@ -62,13 +65,16 @@ describe('loadConfig', () => {
       'BODY_LIMIT',
       'CORS_ORIGINS',
       'TRUST_PROXY',
+      'BODY_TIMEOUT_MS',
+      'AI_PROVIDER_MAX_CONCURRENCY',
+      'AI_QUEUE_TIMEOUT_MS',
     ]) {
       assert.ok(
         problems.some((p) => p.startsWith(name)),
         `expected a problem for ${name} in ${problems.join('; ')}`,
       );
     }
-    assert.equal(problems.length, 8);
+    assert.equal(problems.length, 11);
   });
 
   it('rejects a non-numeric PORT', () => {

@@ -6,6 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { type AiSettings, AiSettingsError, resolveAiSettings } from './ai/ai-settings.js';
+import { DEFAULT_MAX_CONCURRENCY, DEFAULT_QUEUE_TIMEOUT_MS } from './ai/concurrency-limit.js';
 import {
   DEFAULT_MAX_RESPONSE_BYTES,
   DEFAULT_TIMEOUTS,
@@ -143,6 +144,10 @@ export interface AiConfig {
   /** Largest request body on AI routes (they carry whole conversations, unlike the rest). */
   bodyLimitBytes: number;
   healthCheckIntervalMs: number;
+  /** Calls one provider takes at once when its providers-file entry sets no `maxConcurrency`. */
+  maxConcurrency: number;
+  /** Longest wait of a request for a provider slot before 503 `AI_UNAVAILABLE` (`at_capacity`). */
+  queueTimeoutMs: number;
 }
 
 export const NO_AI_PROVIDERS: AiSettings = { strategy: 'priority', providers: [] };
@@ -332,6 +337,8 @@ function parseAiLimits(reader: EnvReader): Omit<AiConfig, 'settings'> {
     maxTokensCap: reader.int('AI_MAX_TOKENS_CAP', 4096, 1, 10_000_000),
     bodyLimitBytes: reader.bytes('AI_BODY_LIMIT', 4 * 1024 * 1024),
     healthCheckIntervalMs: reader.int('AI_HEALTH_CHECK_INTERVAL_MS', 30_000, 1_000, 24 * 60 * MINUTE),
+    maxConcurrency: reader.int('AI_PROVIDER_MAX_CONCURRENCY', DEFAULT_MAX_CONCURRENCY, 1, 1_000_000),
+    queueTimeoutMs: reader.int('AI_QUEUE_TIMEOUT_MS', DEFAULT_QUEUE_TIMEOUT_MS, 0, 10 * MINUTE),
   };
 }
 

@@ -66,7 +66,13 @@ export const ERROR_CATALOGUE = {
       'The gateway cannot store anything right now: its disk is full, its database is read-only or its disk fails. ' +
       'Nothing was stored; repeat the request after `Retry-After` seconds. `details.storage` and `details.reason` say which and why.',
   },
-  AI_UNAVAILABLE: { status: 503, meaning: 'No AI provider is available for this request.' },
+  AI_UNAVAILABLE: {
+    status: 503,
+    meaning:
+      'No AI provider is available for this request: none configured or all cooling down after failures, or ' +
+      '(`details.reason: at_capacity`) every provider serving it stayed at its concurrency limit for ' +
+      '`AI_QUEUE_TIMEOUT_MS`. Retry after `Retry-After` seconds when present.',
+  },
   UPSTREAM_TIMEOUT: { status: 504, meaning: 'An upstream service did not answer in time.' },
 } as const satisfies Record<string, ErrorDefinition>;
 

@@ -9,14 +9,24 @@ import { boundChildren, type Metrics } from '../metrics/metrics.js';
 import { createAiService } from './ai-service.js';
 import { createProvidersFromSettings } from './ai-settings.js';
 import { createChangelogAnalyzer } from './changelog-analyzer.js';
-import { createModelRouter, type ProviderCallRecord } from './model-router.js';
+import { createModelRouter, type ProviderCallRecord, type QueueEvent } from './model-router.js';
 
 export interface AiGatewayDeps {
   config: AiConfig;
   usage: Pick<KeyUsageTracker, 'recordTokens'>;
   clock: Clock;
-  /** Per-provider call, latency and token counters. */
-  metrics?: Pick<Metrics, 'aiCalls' | 'aiLatency' | 'aiTokens'>;
+  /** Per-provider call, latency, token and queue counters. */
+  metrics?: Pick<Metrics, 'aiCalls' | 'aiLatency' | 'aiTokens' | 'aiQueued' | 'aiQueueRejections'>;
+}
+
+/** The queue gauge and refusal counter of each provider. */
+function queueRecorder(metrics: AiGatewayDeps['metrics']): (provider: string, event: QueueEvent) => void {
+  if (metrics === undefined) return () => {};
+  return (provider, event) => {
+    if (event === 'wait') metrics.aiQueued.inc({ provider });
+    else if (event === 'leave') metrics.aiQueued.dec({ provider });
+    else metrics.aiQueueRejections.inc({ provider });
+  };
 }
 
 /** Per-provider call, latency and token counters, their label sets bound once. */
@@ -55,13 +65,16 @@ export function createAiGateway(deps: AiGatewayDeps) {
     strategy: config.settings.strategy,
     clock: deps.clock,
     healthCheckIntervalMs: config.healthCheckIntervalMs,
+    queueTimeoutMs: config.queueTimeoutMs,
     onCallFinished: callRecorder(deps.metrics),
+    onQueue: queueRecorder(deps.metrics),
   });
   // The gateway-wide limits apply to every provider that does not set its own.
   const providers = config.settings.providers.map((definition) => ({
     ...definition,
     timeouts: { ...config.timeouts, ...definition.timeouts },
     maxResponseBytes: definition.maxResponseBytes ?? config.maxResponseBytes,
+    maxConcurrency: definition.maxConcurrency ?? config.maxConcurrency,
   }));
   for (const { name, provider, options } of createProvidersFromSettings({ ...config.settings, providers })) {
     router.registerProvider(name, provider, options);

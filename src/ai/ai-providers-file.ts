@@ -1,6 +1,6 @@
 /**
  * The optional providers file (`AI_PROVIDERS_FILE`, JSON or YAML): several deployments with type,
- * base URL, key, priority, weight, models, aliases and timeouts. Unknown settings are reported
+ * base URL, key, priority, weight, models, aliases, timeouts and concurrency limit. Unknown settings are reported
  * (a typo must not silently fall back to a default).
  */
 import { parse as parseYaml } from 'yaml';
@@ -30,6 +30,8 @@ export interface ProviderDefinition {
   defaultModel?: string;
   timeouts: Partial<HttpTimeouts>;
   maxResponseBytes?: number;
+  /** Calls it takes at once; unset: `AI_PROVIDER_MAX_CONCURRENCY`. */
+  maxConcurrency?: number;
 }
 
 const NAME = /^[a-z0-9][a-z0-9_.-]{0,63}$/i;
@@ -49,6 +51,7 @@ const FILE_KEYS = new Set([
   'defaultModel',
   'timeouts',
   'maxResponseBytes',
+  'maxConcurrency',
 ]);
 const TIMEOUT_KEYS = ['connectMs', 'headersMs', 'idleMs', 'totalMs'] as const;
 const NEEDS_KEY: ReadonlySet<ProviderType> = new Set(['openai', 'azure-openai', 'anthropic']);
@@ -156,6 +159,11 @@ function fromFileEntry(
   if (defaultModel !== undefined) definition.defaultModel = defaultModel;
   const maxResponseBytes = num('maxResponseBytes', 1024, undefined);
   if (maxResponseBytes !== undefined) definition.maxResponseBytes = maxResponseBytes;
+  const maxConcurrency = num('maxConcurrency', 1, undefined);
+  if (maxConcurrency !== undefined) {
+    if (Number.isInteger(maxConcurrency)) definition.maxConcurrency = maxConcurrency;
+    else problem('maxConcurrency', 'must be an integer ≥ 1');
+  }
   return definition;
 }
 

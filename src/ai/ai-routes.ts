@@ -51,6 +51,9 @@ function statusView(provider: ProviderStatus) {
     priority: provider.priority,
     weight: provider.weight,
     in_flight: provider.inFlight,
+    max_concurrency: provider.maxConcurrency,
+    queued: provider.queued,
+    queue_rejections: provider.queueRejections,
     requests: provider.requests,
     successes: provider.successes,
     errors: provider.errors,
@@ -117,7 +120,9 @@ export async function aiRoutes(instance: FastifyInstance, deps: AiRoutesDeps) {
         summary: 'AI providers, their models and health',
         description:
           'Each configured provider with its models, whether it takes requests now (`available`: healthy and not ' +
-          'cooling down after failures), the last health check, load, latency and error counters.',
+          'cooling down after failures), the last health check, load, latency and error counters. `max_concurrency` ' +
+          'is how many calls it takes at once; `queued` requests wait for one of its slots now, and `queue_rejections` ' +
+          'counts those refused (503 `AI_UNAVAILABLE`, `at_capacity`) after waiting `AI_QUEUE_TIMEOUT_MS`.',
         response: { 200: AiStatusResponse, ...errorResponses(429) },
       },
     },

@@ -37,6 +37,13 @@ const ProviderStatusSchema = Type.Object({
   priority: Type.Number(),
   weight: Type.Number(),
   in_flight: Type.Integer(),
+  max_concurrency: Type.Integer({
+    description: 'Calls it takes at once (AI_PROVIDER_MAX_CONCURRENCY or its own maxConcurrency)',
+  }),
+  queued: Type.Integer({ description: 'Requests waiting now for one of its slots' }),
+  queue_rejections: Type.Integer({
+    description: 'Requests refused after waiting AI_QUEUE_TIMEOUT_MS for one of its slots, since start',
+  }),
   requests: Type.Integer(),
   successes: Type.Integer(),
   errors: Type.Integer(),
@@ -67,6 +74,9 @@ export const AiStatusResponse = Type.Object(
             priority: 0,
             weight: 1,
             in_flight: 0,
+            max_concurrency: 1024,
+            queued: 0,
+            queue_rejections: 0,
             requests: 12,
             successes: 12,
             errors: 0,

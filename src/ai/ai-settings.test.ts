@@ -62,6 +62,7 @@ providers:
     models: [llama-3.1-70b]
     aliases: { default: llama-3.1-70b }
     timeouts: { connectMs: 2000, idleMs: 30000 }
+    maxConcurrency: 4096
   - name: openai-backup
     type: openai
     apiKeyEnv: BACKUP_KEY
@@ -74,6 +75,7 @@ providers:
       [5, 3, ['llama-3.1-70b'], { default: 'llama-3.1-70b' }, { connectMs: 2000, idleMs: 30000 }],
     );
     assert.deepEqual([backup?.apiKey, backup?.priority], ['sk-b', 1]);
+    assert.deepEqual([vllm?.maxConcurrency, backup?.maxConcurrency], [4096, undefined]);
   });
 
   it('reads the same file as JSON', () => {
@@ -91,6 +93,7 @@ providers:
     weight: 0
     modles: [x]
     timeouts: { connectMs: -1, readMs: 5 }
+    maxConcurrency: 0.5
   - name: az
     type: azure-openai
     apiKey: k
@@ -117,6 +120,7 @@ providers:
       'providers.yaml: providers[1].timeouts.connectMs must be milliseconds ≥ 1',
       'providers.yaml: providers[1].timeouts.readMs is not one of connectMs, headersMs, idleMs, totalMs',
       'providers.yaml: providers[1].weight must be above 0',
+      'providers.yaml: providers[1].maxConcurrency must be a number ≥ 1',
       'providers.yaml: providers[2].endpoint is required for azure-openai',
       'providers.yaml: providers[2].deployments must map at least one model to a deployment',
       'providers.yaml: providers[3].apiKeyEnv names MISSING_KEY, which is not set',

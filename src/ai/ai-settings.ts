@@ -175,6 +175,7 @@ export function createProvidersFromSettings(settings: AiSettings): ProviderRegis
       aliases: definition.aliases,
     };
     if (definition.defaultModel !== undefined) options.defaultModel = definition.defaultModel;
+    if (definition.maxConcurrency !== undefined) options.maxConcurrency = definition.maxConcurrency;
     return { name, provider, options };
   });
 }

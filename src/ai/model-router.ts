@@ -6,6 +6,7 @@
  */
 import { AppError } from '../errors.js';
 import { type Clock, systemClock } from '../infra/clock.js';
+import { DEFAULT_QUEUE_TIMEOUT_MS } from './concurrency-limit.js';
 import {
   createProviderRegistry,
   type RegisteredProvider,
@@ -26,6 +27,7 @@ import { createRoutedStream } from './routed-stream.js';
 import {
   abortedError,
   asProviderError,
+  atCapacityError,
   attemptOf,
   type FailedAttempt,
   failedError,
@@ -49,8 +51,14 @@ export interface ProviderCallRecord {
   usage?: Usage;
 }
 
+/** A call starts or stops waiting for a provider's slot, or its wait ended without one. */
+export type QueueEvent = 'wait' | 'leave' | 'rejected';
+
 export interface ModelRouterOptions {
   strategy?: RoutingStrategyName;
+  /** Longest wait of a request for a slot of providers at their concurrency limit (default 5 s). */
+  queueTimeoutMs?: number;
+  onQueue?: (provider: string, event: QueueEvent) => void;
   clock?: Clock;
   cooldown?: Partial<CooldownPolicy>;
   healthCheckIntervalMs?: number;
@@ -92,6 +100,8 @@ export function createModelRouter(options: ModelRouterOptions = {}) {
   const cooldown = { ...DEFAULT_COOLDOWN, ...options.cooldown };
   const timers = options.timers ?? realTimers;
   const report = options.onCallFinished ?? (() => {});
+  const onQueue = options.onQueue ?? (() => {});
+  const queueTimeoutMs = options.queueTimeoutMs ?? DEFAULT_QUEUE_TIMEOUT_MS;
   const registry = createProviderRegistry(cooldown);
   const closing = new AbortController();
   let healthTimer: unknown;
@@ -128,9 +138,21 @@ export function createModelRouter(options: ModelRouterOptions = {}) {
     return strategy.order(views).map((view) => view.entry);
   }
 
+  /** Waits (within what is left of the request's queue time) for a slot of a busy provider. */
+  async function waitForSlot(entry: RegisteredProvider, ms: number, signal: AbortSignal | undefined) {
+    onQueue(entry.name, 'wait');
+    const granted = await entry.limit.acquire(ms, signal);
+    onQueue(entry.name, 'leave');
+    if (!granted && !signal?.aborted) onQueue(entry.name, 'rejected');
+    return granted;
+  }
+
   /**
    * Runs `attempt` on each candidate in turn until one succeeds, an error no other provider can
-   * fix occurs, or the candidates run out.
+   * fix occurs, or the candidates run out. Providers with a free slot are tried first, in the
+   * strategy's order; one at its concurrency limit is waited for only after them, and all waits of
+   * one request together last at most `queueTimeoutMs`. `settle` ends the attempt's hold on the
+   * provider (in-flight count and slot) once, however it ends.
    */
   async function withFailover<T>(
     request: ChatCompletionRequest,
@@ -141,22 +163,31 @@ export function createModelRouter(options: ModelRouterOptions = {}) {
       model: string | undefined,
       startedAt: number,
       attempts: FailedAttempt[],
+      settle: () => void,
     ) => Promise<T>,
   ): Promise<T> {
     const attempts: FailedAttempt[] = [];
     let last: ProviderError | undefined;
-    for (const entry of candidatesFor(request.model)) {
-      if (signal?.aborted) throw abortedError(signal.reason);
-      // A concurrent request may have cooled this provider down since the candidates were listed.
-      if (!entry.state.isAvailable(clock.now())) continue;
+    const busy: RegisteredProvider[] = [];
+    const queueEndsAt = performance.now() + queueTimeoutMs;
+
+    /** The attempt's answer, or undefined after a failure another provider may fix. */
+    async function tryProvider(entry: RegisteredProvider): Promise<{ value: T } | undefined> {
       const model = registry.resolveModel(entry, request.model) ?? undefined;
       const startedAt = clock.now();
       entry.state.requests += 1;
       entry.state.inFlight += 1;
-      try {
-        return await attempt(entry, model, startedAt, attempts);
-      } catch (thrown) {
+      let settled = false;
+      const settle = () => {
+        if (settled) return;
+        settled = true;
         entry.state.inFlight -= 1;
+        entry.limit.release();
+      };
+      try {
+        return { value: await attempt(entry, model, startedAt, attempts, settle) };
+      } catch (thrown) {
+        settle();
         const error = asProviderError(thrown, entry.name);
         const durationMs = clock.now() - startedAt;
         if (error.kind === 'aborted' || signal?.aborted) {
@@ -168,21 +199,46 @@ export function createModelRouter(options: ModelRouterOptions = {}) {
         attempts.push(attemptOf(error));
         last = error;
         if (!isFailoverError(error)) throw failedError(attempts, error);
+        return undefined;
       }
     }
-    if (last === undefined)
-      throw unavailableError('No AI provider is available for this request right now', undefined);
-    throw failedError(attempts, last);
+
+    for (const entry of candidatesFor(request.model)) {
+      if (signal?.aborted) throw abortedError(signal.reason);
+      // A concurrent request may have cooled this provider down since the candidates were listed.
+      if (!entry.state.isAvailable(clock.now())) continue;
+      if (!entry.limit.tryAcquire()) {
+        busy.push(entry);
+        continue;
+      }
+      const answer = await tryProvider(entry);
+      if (answer) return answer.value;
+    }
+    for (const entry of busy) {
+      if (signal?.aborted) throw abortedError(signal.reason);
+      if (!entry.state.isAvailable(clock.now())) continue;
+      if (!(await waitForSlot(entry, queueEndsAt - performance.now(), signal))) continue;
+      const answer = await tryProvider(entry);
+      if (answer) return answer.value;
+    }
+    if (signal?.aborted) throw abortedError(signal.reason);
+    if (last !== undefined) throw failedError(attempts, last);
+    if (busy.length > 0)
+      throw atCapacityError(
+        busy.map((entry) => entry.name),
+        queueTimeoutMs,
+      );
+    throw unavailableError('No AI provider is available for this request right now', undefined);
   }
 
   async function chatCompletion(
     request: ChatCompletionRequest,
     call: CallOptions = {},
   ): Promise<RoutedCompletion> {
-    return withFailover(request, call.signal, false, async (entry, model, startedAt, attempts) => {
+    return withFailover(request, call.signal, false, async (entry, model, startedAt, attempts, settle) => {
       const completion = await entry.provider.chatCompletion({ ...request, model }, { signal: call.signal });
       const upstreamMs = clock.now() - startedAt;
-      entry.state.inFlight -= 1;
+      settle();
       entry.state.recordLatency(upstreamMs);
       entry.state.recordSuccess();
       entry.state.recordUsage(completion.usage);
@@ -204,7 +260,7 @@ export function createModelRouter(options: ModelRouterOptions = {}) {
     request: ChatCompletionRequest,
     call: CallOptions = {},
   ): Promise<RoutedStream> {
-    return withFailover(request, call.signal, true, async (entry, model, startedAt, attempts) => {
+    return withFailover(request, call.signal, true, async (entry, model, startedAt, attempts, settle) => {
       const upstream = entry.provider.streamCompletion({ ...request, model }, { signal: call.signal });
       const iterator = upstream[Symbol.asyncIterator]();
       const first = await iterator.next();
@@ -215,7 +271,7 @@ export function createModelRouter(options: ModelRouterOptions = {}) {
         iterator,
         signal: call.signal,
         onEnd: (outcome, usage, error) => {
-          entry.state.inFlight -= 1;
+          settle();
           entry.state.recordUsage(usage);
           if (outcome === 'success') entry.state.recordSuccess();
           if (error) entry.state.recordFailure(error, clock.now());

@@ -2,6 +2,11 @@
  * The registered providers with their routing settings, model lists and live state, and the
  * read-only views of them (`listModels`, `status`) that `/v1/models`, `/ai/status` and metrics use.
  */
+import {
+  type ConcurrencyLimit,
+  createConcurrencyLimit,
+  DEFAULT_MAX_CONCURRENCY,
+} from './concurrency-limit.js';
 import { type CooldownPolicy, createProviderState, type ProviderState } from './provider-state.js';
 import type { AIProvider } from './providers/provider.js';
 
@@ -15,6 +20,8 @@ export interface RegisterProviderOptions {
   aliases?: Record<string, string>;
   /** Model used when a request names none; default: the first model. */
   defaultModel?: string;
+  /** Calls it takes at once; more wait for a slot (bounded). Default 1024. */
+  maxConcurrency?: number;
 }
 
 export interface RegisteredProvider {
@@ -28,6 +35,7 @@ export interface RegisteredProvider {
   aliases: Record<string, string>;
   defaultModel: string | undefined;
   state: ProviderState;
+  limit: ConcurrencyLimit;
 }
 
 export type ProviderRegistry = ReturnType<typeof createProviderRegistry>;
@@ -74,6 +82,7 @@ export function createProviderRegistry(cooldown: CooldownPolicy) {
         aliases: { ...options.aliases },
         defaultModel: options.defaultModel,
         state: createProviderState(cooldown),
+        limit: createConcurrencyLimit(options.maxConcurrency ?? DEFAULT_MAX_CONCURRENCY),
       });
     },
 
@@ -98,6 +107,9 @@ export function createProviderRegistry(cooldown: CooldownPolicy) {
           priority: entry.priority,
           weight: entry.weight,
           inFlight: state.inFlight,
+          maxConcurrency: entry.limit.max,
+          queued: entry.limit.queued,
+          queueRejections: entry.limit.rejected,
           requests: state.requests,
           successes: state.successes,
           errors: state.errors,

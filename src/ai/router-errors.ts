@@ -46,6 +46,15 @@ export function unavailableError(
   return new AppError('AI_UNAVAILABLE', message, details, { headers });
 }
 
+/** Every provider that could serve the request stayed at its concurrency limit for the whole wait. */
+export function atCapacityError(providers: string[], queueTimeoutMs: number): AppError {
+  return unavailableError(
+    `Every AI provider serving this request is at its concurrency limit; no slot became free within ${queueTimeoutMs} ms`,
+    1_000,
+    { reason: 'at_capacity', providers, queue_timeout_ms: queueTimeoutMs },
+  );
+}
+
 /** The error after the last attempt failed (or one failed in a way no other provider can fix). */
 export function failedError(attempts: FailedAttempt[], last: ProviderError): AppError {
   const details = { attempts };

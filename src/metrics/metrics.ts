@@ -4,7 +4,7 @@
  */
 
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client';
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import { type AbandonedRequestHandler, CLIENT_CLOSED_REQUEST } from '../http/abandoned-requests.js';
 
 export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
@@ -55,6 +55,18 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
       name: 'lunarbit_ai_tokens_total',
       help: 'Tokens reported by AI providers, by provider and type (prompt or completion)',
       labelNames: ['provider', 'type'] as const,
+      registers: [registry],
+    }),
+    aiQueued: new Gauge({
+      name: 'lunarbit_ai_queued_requests',
+      help: 'AI requests waiting for a slot of a provider at its concurrency limit',
+      labelNames: ['provider'] as const,
+      registers: [registry],
+    }),
+    aiQueueRejections: new Counter({
+      name: 'lunarbit_ai_queue_rejections_total',
+      help: 'AI requests refused (503 at_capacity) after waiting AI_QUEUE_TIMEOUT_MS for a provider slot',
+      labelNames: ['provider'] as const,
       registers: [registry],
     }),
     githubSyncRuns: new Counter({

@@ -1,5 +1,5 @@
 /**
- * Outbound HTTP for AI providers: one keep-alive pool per provider, connect/headers/idle timeouts,
+ * Outbound HTTP for AI providers: one keep-alive pool per provider (no cap of its own on connections), connect/headers/idle timeouts,
  * a total deadline, a response size cap, and abort propagation so that a client that goes away
  * closes the upstream connection at once (and stops the provider spending tokens).
  * Every failure leaves here as a `ProviderError` with a kind the router can act on.
@@ -32,7 +32,10 @@ export interface HttpTransportOptions {
   provider: string;
   timeouts?: Partial<HttpTimeouts>;
   maxResponseBytes?: number;
-  /** Concurrent connections per upstream origin. */
+  /**
+   * Connections per upstream origin; default unlimited. The router bounds the calls of a provider
+   * (`AI_PROVIDER_MAX_CONCURRENCY`); a pool cap below that would queue calls out of its sight.
+   */
   connections?: number;
   now?: () => number;
 }
@@ -56,7 +59,7 @@ export function createHttpTransport(options: HttpTransportOptions) {
     headersTimeout: timeouts.headersMs,
     bodyTimeout: timeouts.idleMs,
     keepAliveTimeout: 30_000,
-    connections: options.connections ?? 64,
+    connections: options.connections ?? null,
   });
 
   /** Ties the caller's signal and the total deadline to one controller, and remembers which fired. */
