@@ -88,9 +88,10 @@ export function createDrain(): Drain {
 
 /** Counts requests in flight and, while draining, refuses all but the probes (`rateGroup: 'exempt'`). */
 export function registerDrain(app: FastifyInstance, drain: Drain): void {
-  app.addHook('onRequest', async (request, reply) => {
+  app.addHook('onRequest', (request, reply, done) => {
     reply.raw.once('close', drain.track());
-    if (drain.draining && request.routeOptions.config.rateGroup !== 'exempt') throw shuttingDownError();
+    if (drain.draining && request.routeOptions.config.rateGroup !== 'exempt') done(shuttingDownError());
+    else done();
   });
 }
 
