@@ -10,7 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { FAKE_REPLY } from '../test/helpers/fakes/fake-openai.js';
 import { type AlternatedLoad, alternate, type LoadOptions, measureLoad } from './bench-load.js';
 import { ensurePeers, PEER_VERSIONS, peersWanted, portkeyHeaders, startPortkey } from './bench-peers.js';
-import { type RunningProcess, startFakeUpstream, startGateway } from './bench-processes.js';
+import { type RunningProcess, startFakeUpstream, startGateway, waitForModel } from './bench-processes.js';
 import { seedThroughApi } from './bench-seed.js';
 import { measureSequential, type SequentialResult } from './bench-sequential.js';
 
@@ -79,6 +79,7 @@ export async function aiProxyScenario(options: { dataDir: string; logFile: strin
       url: `${portkey.url}/v1/chat/completions`,
       headers: { ...direct.headers, ...portkeyHeaders(`${upstream.url}/v1`) },
     };
+    await waitForModel(gateway.url, key, 'gpt-4o-mini');
     await assertCompletion('the upstream', direct);
     await assertCompletion('the gateway', proxied);
     if (viaPortkey) await assertCompletion('Portkey', viaPortkey);

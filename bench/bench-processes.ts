@@ -149,3 +149,18 @@ export function rssMb(pid: number): number {
   const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
   return Math.round((kb / 1024) * 10) / 10;
 }
+
+/**
+ * Waits until the gateway serves `model` (it learns its providers' models from their `/models`
+ * shortly after it starts), so that a measurement does not begin with refusals.
+ */
+export async function waitForModel(gatewayUrl: string, key: string, model: string): Promise<void> {
+  const deadline = performance.now() + 30_000;
+  for (;;) {
+    const response = await fetch(`${gatewayUrl}/v1/models`, { headers: { authorization: `Bearer ${key}` } });
+    const listed = response.ok ? ((await response.json()) as { data: { id: string }[] }).data : [];
+    if (listed.some((entry) => entry.id === model)) return;
+    if (performance.now() > deadline) throw new Error(`the gateway does not serve ${model} after 30 s`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}

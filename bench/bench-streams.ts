@@ -11,7 +11,7 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { cpuTimeMs } from './bench-load.js';
-import { root, rssMb, spawnNode, startFakeUpstream, startGateway } from './bench-processes.js';
+import { root, rssMb, spawnNode, startFakeUpstream, startGateway, waitForModel } from './bench-processes.js';
 import { seedThroughApi } from './bench-seed.js';
 import type { StreamClientJob, StreamClientResult } from './bench-stream-client.js';
 
@@ -105,6 +105,7 @@ async function measureAtN(options: {
   });
   try {
     const key = await seedThroughApi(gateway.url, adminKey, 0, 0);
+    await waitForModel(gateway.url, key, 'gpt-4o-mini');
     await checkOneStream(gateway.url, key);
     const json = { 'content-type': 'application/json' };
     const direct = {
