@@ -28,6 +28,8 @@ export interface StreamClientResult {
   statuses: Record<string, number>;
   timedOut: number;
   errors: { count: number; example?: string };
+  /** The most requests in flight at once (sent, not ended), whether answered yet or waiting. */
+  peakInFlight: number;
   /** The most streams held at once: first body byte received, end not yet. */
   peakStreaming: number;
   durationMs: number;
@@ -46,6 +48,8 @@ async function run(job: StreamClientJob): Promise<StreamClientResult> {
   const errors: StreamClientResult['errors'] = { count: 0 };
   let completed = 0;
   let timedOut = 0;
+  let inFlight = 0;
+  let peakInFlight = 0;
   let streaming = 0;
   let peakStreaming = 0;
   const bodyLength = Buffer.byteLength(job.body);
@@ -54,11 +58,14 @@ async function run(job: StreamClientJob): Promise<StreamClientResult> {
   const one = () =>
     new Promise<void>((resolve) => {
       const started = performance.now();
+      inFlight++;
+      peakInFlight = Math.max(peakInFlight, inFlight);
       let settled = false;
       let first = true;
       const settle = () => {
         if (settled) return;
         settled = true;
+        inFlight--;
         if (!first) streaming--;
         resolve();
       };
@@ -139,6 +146,7 @@ async function run(job: StreamClientJob): Promise<StreamClientResult> {
     statuses,
     timedOut,
     errors,
+    peakInFlight,
     peakStreaming,
     durationMs: Math.round(durationMs),
     cpuCores: Math.round(((cpu.user + cpu.system) / 1000 / durationMs) * 100) / 100,

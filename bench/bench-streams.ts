@@ -152,8 +152,9 @@ async function measureAtN(options: {
         ...gatewaySummary,
         firstByteOverhead: overhead,
         rss: { beforeMb: rssBefore, peakMb: rssPeak, afterMb: rssAfter },
-        // Per stream held at the peak: with streams refused or timed out, fewer than N were held.
-        rssPerStreamKb: Math.round((rssGrowthMb * 1024) / Math.max(gatewayResult.peakStreaming, 1)),
+        // Per request in flight at the peak (streaming or waiting for an upstream connection): with
+        // streams refused or timed out early, fewer than N were open together.
+        rssPerStreamKb: Math.round((rssGrowthMb * 1024) / Math.max(gatewayResult.peakInFlight, 1)),
         eventLoopDelay,
         gatewayCpuCores: Math.round((cpuMs / gatewayResult.durationMs) * 100) / 100,
       },
@@ -176,7 +177,7 @@ function describe(side: Measured['direct'], count: number) {
       ? [`${side.malformed.count} malformed, ${side.timedOut} timed out, ${side.errors.count} errors`]
       : []),
     ...(refused.length > 0 ? [`answers ${refused.join(', ')}`] : []),
-    `at most ${side.peakStreaming} streaming at once`,
+    `at most ${side.peakInFlight} open and ${side.peakStreaming} streaming at once`,
   ].join(', ');
 }
 
@@ -198,7 +199,7 @@ function rows(measured: Measured): string[][] {
       ms(gateway.firstByte.p50Ms),
       ms(gateway.firstByte.p99Ms),
       `first byte ${signed(gateway.firstByteOverhead.p50Ms)} p50, ${signed(gateway.firstByteOverhead.p99Ms)} p99 over direct (target p99 < 5 ms); ` +
-        `RSS ${gateway.rss.beforeMb} → ${gateway.rss.peakMb} MB, ${gateway.rssPerStreamKb} KB per held stream (target < 1 GB at 5,000); ` +
+        `RSS ${gateway.rss.beforeMb} → ${gateway.rss.peakMb} MB, ${gateway.rssPerStreamKb} KB per open stream (target < 1 GB at 5,000); ` +
         `event-loop delay p50 ${gateway.eventLoopDelay.p50Ms} / p99 ${gateway.eventLoopDelay.p99Ms} / max ${gateway.eventLoopDelay.maxMs} ms; ` +
         `gateway ${gateway.gatewayCpuCores} cores; ${describe(gateway, count)}; client ${gateway.cpuCores} cores`,
     ],

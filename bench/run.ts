@@ -16,6 +16,8 @@ import { root, rssMb, startBareServer, startGateway } from './bench-processes.js
 import { seedBySql, seedThroughApi } from './bench-seed.js';
 import { streamingCapacityScenario } from './bench-streams.js';
 
+/** 1-minute load average when the run starts: figures from a busy machine are not comparable. */
+const loadAtStart = os.loadavg()[0]!;
 const results: Record<string, unknown> = {
   date: new Date().toISOString(),
   machine: `${os.cpus().length} cores, ${os.cpus()[0]?.model}`,
@@ -223,7 +225,11 @@ async function main() {
   const widths = table[0]!.map((_, i) => Math.max(...table.map((r) => r[i]!.length)));
   const lines = table.map((r) => `| ${r.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`);
   lines.splice(1, 0, `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
-  process.stdout.write(`\n${lines.join('\n')}\n\nGateway log: ${logFile}\n`);
+  const loadAverage = { start: loadAtStart, end: os.loadavg()[0]! };
+  results.loadAverage = loadAverage;
+  process.stdout.write(
+    `\n${lines.join('\n')}\n\nLoad average (1 min) at start / end: ${loadAverage.start.toFixed(2)} / ${loadAverage.end.toFixed(2)} on ${os.cpus().length} cores\nGateway log: ${logFile}\n`,
+  );
   const resultsDir = path.join(root, 'bench', 'results');
   fs.mkdirSync(resultsDir, { recursive: true });
   // A partial run must not overwrite the day's full results.
