@@ -1,10 +1,11 @@
 /**
  * Processes a benchmark measures: the gateway (compiled, production mode, info logging to a file),
- * a bare node:http server returning fixed bytes and the fake OpenAI upstream. Each runs in its own
+ * a bare node:http server returning fixed bytes and the fake OpenAI upstreams. Each runs in its own
  * process so that the load generator in this process competes with them equally.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, type SpawnOptions, spawn } from 'node:child_process';
 import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 
 export const root = path.resolve(import.meta.dirname, '..');
@@ -16,7 +17,7 @@ export interface RunningProcess {
   stop(): Promise<void>;
 }
 
-function waitForLine(child: ChildProcess, pattern: RegExp, what: string): Promise<RegExpExecArray> {
+export function waitForLine(child: ChildProcess, pattern: RegExp, what: string): Promise<RegExpExecArray> {
   return new Promise((resolve, reject) => {
     let seen = '';
     const onData = (chunk: Buffer) => {
@@ -32,7 +33,25 @@ function waitForLine(child: ChildProcess, pattern: RegExp, what: string): Promis
   });
 }
 
-function stopper(child: ChildProcess) {
+/**
+ * Spawns `node <args>` with the soft open-file limit raised to the hard one (through `sh`, which
+ * `exec`s node, so the pid is node's): thousands of concurrent streams need as many sockets.
+ */
+export function spawnNode(args: string[], options: SpawnOptions): ChildProcess {
+  const raiseLimit = 'ulimit -n "$(ulimit -Hn)" 2>/dev/null; exec "$0" "$@"';
+  return spawn('/bin/sh', ['-c', raiseLimit, process.execPath, ...args], options);
+}
+
+/** A TCP port nothing listens on right now, for servers that cannot report the one they chose. */
+export async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+export function stopper(child: ChildProcess) {
   return () =>
     new Promise<void>((resolve) => {
       if (child.exitCode !== null) return resolve();
@@ -54,7 +73,7 @@ export async function startGateway(options: {
   // BENCH_NODE_ARGS: node flags to try on every gateway of a run, e.g. --trace-gc.
   const extra = process.env.BENCH_NODE_ARGS?.split(' ').filter((arg) => arg !== '') ?? [];
   const args = [...extra, ...(options.execArgv ?? []), path.join(root, 'dist', 'main.js')];
-  const child = spawn(process.execPath, args, {
+  const child = spawnNode(args, {
     cwd: root,
     env: {
       PATH: process.env.PATH ?? '',
@@ -95,23 +114,31 @@ export async function startBareServer(body: string, contentType: string): Promis
     server.listen(0, '127.0.0.1', () => console.log('listening on http://127.0.0.1:' + server.address().port));
   `;
   const started = performance.now();
-  const child = spawn(process.execPath, ['-e', source], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawnNode(['-e', source], { stdio: ['ignore', 'pipe', 'inherit'] });
   const match = await waitForLine(child, /listening on (http:\/\/\S+)/, 'bare server');
   return { url: match[1]!, pid: child.pid!, startupMs: performance.now() - started, stop: stopper(child) };
 }
 
-/** The tests' fake OpenAI server (bench-fake-upstream.ts), requiring `Bearer <apiKey>`. */
-export async function startFakeUpstream(apiKey: string): Promise<RunningProcess> {
+/**
+ * A fake OpenAI upstream requiring `Bearer <apiKey>`: the tests' fake (bench-fake-upstream.ts) or,
+ * with `tokenMs`, the slow streaming one (bench-slow-upstream.ts: one token every `tokenMs`).
+ */
+export async function startFakeUpstream(
+  apiKey: string,
+  options: { tokenMs?: number } = {},
+): Promise<RunningProcess> {
   const started = performance.now();
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', path.join(root, 'bench', 'bench-fake-upstream.ts')],
-    {
-      cwd: root,
-      env: { PATH: process.env.PATH ?? '', NODE_ENV: 'production', FAKE_OPENAI_API_KEY: apiKey },
-      stdio: ['ignore', 'pipe', 'inherit'],
+  const script = options.tokenMs === undefined ? 'bench-fake-upstream.ts' : 'bench-slow-upstream.ts';
+  const child = spawnNode(['--import', 'tsx', path.join(root, 'bench', script)], {
+    cwd: root,
+    env: {
+      PATH: process.env.PATH ?? '',
+      NODE_ENV: 'production',
+      FAKE_OPENAI_API_KEY: apiKey,
+      ...(options.tokenMs === undefined ? {} : { TOKEN_MS: String(options.tokenMs) }),
     },
-  );
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   const match = await waitForLine(child, /listening on (http:\/\/\S+)/, 'fake upstream');
   return { url: match[1]!, pid: child.pid!, startupMs: performance.now() - started, stop: stopper(child) };
 }
@@ -121,4 +148,19 @@ export function rssMb(pid: number): number {
   const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
   const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
   return Math.round((kb / 1024) * 10) / 10;
+}
+
+/**
+ * Waits until the gateway serves `model` (it learns its providers' models from their `/models`
+ * shortly after it starts), so that a measurement does not begin with refusals.
+ */
+export async function waitForModel(gatewayUrl: string, key: string, model: string): Promise<void> {
+  const deadline = performance.now() + 30_000;
+  for (;;) {
+    const response = await fetch(`${gatewayUrl}/v1/models`, { headers: { authorization: `Bearer ${key}` } });
+    const listed = response.ok ? ((await response.json()) as { data: { id: string }[] }).data : [];
+    if (listed.some((entry) => entry.id === model)) return;
+    if (performance.now() > deadline) throw new Error(`the gateway does not serve ${model} after 30 s`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
 }

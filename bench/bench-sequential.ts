@@ -7,9 +7,9 @@ import http from 'node:http';
 
 export interface SequentialResult {
   /** Request start to the first body byte. */
-  firstByte: { p50Ms: number; p99Ms: number };
+  firstByte: Summary;
   /** Request start to the end of the body. */
-  total: { p50Ms: number; p99Ms: number };
+  total: Summary;
   non2xx: number;
 }
 
@@ -27,9 +27,20 @@ function percentile(sorted: number[], fraction: number): number {
   return Math.round(value * 1000) / 1000;
 }
 
-const summary = (samples: number[]) => {
+interface Summary {
+  meanMs: number;
+  p50Ms: number;
+  p99Ms: number;
+}
+
+const summary = (samples: number[]): Summary => {
   const sorted = [...samples].sort((a, b) => a - b);
-  return { p50Ms: percentile(sorted, 0.5), p99Ms: percentile(sorted, 0.99) };
+  const mean = samples.reduce((sum, sample) => sum + sample, 0) / Math.max(samples.length, 1);
+  return {
+    meanMs: Math.round(mean * 1000) / 1000,
+    p50Ms: percentile(sorted, 0.5),
+    p99Ms: percentile(sorted, 0.99),
+  };
 };
 
 function timeOne(agent: http.Agent, options: SequentialOptions) {

@@ -10,10 +10,14 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { aiProxyScenario } from './bench-ai-proxy.js';
-import { alternate, type LoadResult, measureLoad } from './bench-load.js';
+import { alternate, type LoadOptions, type LoadResult, measureLoad } from './bench-load.js';
+import { ensurePeers, HAZEL_UPDATE_PATH, peersWanted, startHazel } from './bench-peers.js';
 import { root, rssMb, startBareServer, startGateway } from './bench-processes.js';
 import { seedBySql, seedThroughApi } from './bench-seed.js';
+import { streamingCapacityScenario } from './bench-streams.js';
 
+/** 1-minute load average when the run starts: figures from a busy machine are not comparable. */
+const loadAtStart = os.loadavg()[0]!;
 const results: Record<string, unknown> = {
   date: new Date().toISOString(),
   machine: `${os.cpus().length} cores, ${os.cpus()[0]?.model}`,
@@ -41,29 +45,58 @@ async function updateCheckScenarios(logFile: string) {
   results.idleRssMb = rssMb(gateway.pid);
   const headers = { authorization: `Bearer ${key}` };
 
-  // 1. update check vs a bare node:http server returning the same bytes. The two alternate over
-  // BENCH_ROUNDS rounds and the medians are compared, so that drift of a shared machine (other
-  // tenants, CPU frequency) hits both alike; CPU time per request is read from /proc as well.
+  // 1. update check vs a bare node:http server returning the same bytes and vs Hazel's update
+  // check (no key: Hazel has no authentication). They alternate over BENCH_ROUNDS rounds and the
+  // medians are compared, so that drift of a shared machine (other tenants, CPU frequency) hits all
+  // alike; CPU time per request is read from /proc as well.
   const response = await fetch(`${gateway.url}${updatePath('bench-1')}`, { headers });
   const body = await response.text();
   if (!body.includes('"update_available":true')) throw new Error(`scenario 1 expects an update: ${body}`);
   const bare = await startBareServer(body, 'application/json; charset=utf-8');
+  const hazel = peersWanted()
+    ? await startHazel(ensurePeers()).catch(async (error: unknown) => {
+        await bare.stop();
+        throw error;
+      })
+    : undefined;
   await measureLoad({ url: `${gateway.url}${updatePath('bench-1')}`, headers, durationSeconds: 2 });
-  const rounds = await alternate(Number(process.env.BENCH_ROUNDS ?? 3), {
+  if (hazel) await measureLoad({ url: `${hazel.url}${HAZEL_UPDATE_PATH}`, durationSeconds: 2 });
+  const targets: Record<string, { pid: number; load: LoadOptions }> = {
     bare: { pid: bare.pid, load: { url: `${bare.url}/` } },
     gateway: { pid: gateway.pid, load: { url: `${gateway.url}${updatePath('bench-1')}`, headers } },
-  });
+  };
+  if (hazel) targets.hazel = { pid: hazel.pid, load: { url: `${hazel.url}${HAZEL_UPDATE_PATH}` } };
+  const rounds = await alternate(Number(process.env.BENCH_ROUNDS ?? 3), targets);
   results.underLoadRssMb = rssMb(gateway.pid);
   await bare.stop();
-  const bareLoad = rounds.bare.median;
-  const gatewayLoad = rounds.gateway.median;
+  await hazel?.stop();
+  const bareRounds = rounds.bare!;
+  const gatewayRounds = rounds.gateway!;
+  const bareLoad = bareRounds.median;
+  const gatewayLoad = gatewayRounds.median;
   const ratio = gatewayLoad.requestsPerSecond / bareLoad.requestsPerSecond;
-  results.scenario1 = { bare: rounds.bare, gateway: rounds.gateway, ratio };
-  row('1 bare node:http', bareLoad, `baseline; ${rounds.bare.cpuMicrosPerRequest} µs CPU/request`);
+  const hazelRounds = rounds.hazel;
+  const hazelRatio = hazelRounds && gatewayLoad.requestsPerSecond / hazelRounds.median.requestsPerSecond;
+  const answerBytes = { gateway: Buffer.byteLength(body), hazel: hazel?.answerBytes };
+  results.scenario1 = {
+    bare: bareRounds,
+    gateway: gatewayRounds,
+    ratio,
+    hazel: hazelRounds,
+    hazelRatio,
+    answerBytes,
+  };
+  row('1 bare node:http', bareLoad, `baseline; ${bareRounds.cpuMicrosPerRequest} µs CPU/request`);
+  if (hazelRounds)
+    row(
+      '1 Hazel GET /update/win32',
+      hazelRounds.median,
+      `peer (no auth), ${answerBytes.hazel}-byte answer; ${hazelRounds.cpuMicrosPerRequest} µs CPU/request, ${hazelRounds.median.non2xx} non-2xx`,
+    );
   row(
     '1 GET .../update',
     gatewayLoad,
-    `${(ratio * 100).toFixed(0)}% of bare (target ≥ 60%), ${rounds.gateway.cpuMicrosPerRequest} µs CPU/request, ${gatewayLoad.non2xx} non-2xx`,
+    `${ratio.toFixed(2)}× bare (target ≥ 0.5×)${hazelRatio === undefined ? '' : `, ${hazelRatio.toFixed(2)}× Hazel (target ≥ 1.0×)`}, ${gatewayRounds.cpuMicrosPerRequest} µs CPU/request, ${gatewayLoad.non2xx} non-2xx`,
   );
 
   // 2. launcher batch check with 50 installed projects
@@ -173,6 +206,11 @@ async function main() {
     table.push(...aiProxy.rows);
   }
   if (wanted('5')) await catalogScaleScenario(logFile, Number(process.env.BENCH_SCALE_PROJECTS ?? 1000));
+  if (wanted('6')) {
+    const streams = await streamingCapacityScenario({ tempDir, logFile });
+    results.scenario6 = streams.result;
+    table.push(...streams.rows);
+  }
   if (results.startupMs !== undefined) {
     table.push(['4 startup', '-', '-', '-', `${Math.round(Number(results.startupMs))} ms`]);
     table.push([
@@ -187,7 +225,11 @@ async function main() {
   const widths = table[0]!.map((_, i) => Math.max(...table.map((r) => r[i]!.length)));
   const lines = table.map((r) => `| ${r.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`);
   lines.splice(1, 0, `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
-  process.stdout.write(`\n${lines.join('\n')}\n\nGateway log: ${logFile}\n`);
+  const loadAverage = { start: loadAtStart, end: os.loadavg()[0]! };
+  results.loadAverage = loadAverage;
+  process.stdout.write(
+    `\n${lines.join('\n')}\n\nLoad average (1 min) at start / end: ${loadAverage.start.toFixed(2)} / ${loadAverage.end.toFixed(2)} on ${os.cpus().length} cores\nGateway log: ${logFile}\n`,
+  );
   const resultsDir = path.join(root, 'bench', 'results');
   fs.mkdirSync(resultsDir, { recursive: true });
   // A partial run must not overwrite the day's full results.
