@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs or updates the gateway on Debian/Ubuntu as a systemd service:
-# Node.js 20, production dependencies, a build, the lunarbit system user, /etc/lunarbit-api/env
+# Node.js 24 (when the machine has none, or one older than the oldest supported line, 22),
+# production dependencies, a build, the lunarbit system user, /etc/lunarbit-api/env
 # (with a generated admin key on first install), and the lunarbit-api unit. Run from the source
 # directory as a user with sudo: ./deploy/deploy-debian.sh
 set -euo pipefail
@@ -9,15 +10,21 @@ APP_DIR=/opt/lunarbit-api
 ENV_DIR=/etc/lunarbit-api
 SRC_DIR="$(cd "$(dirname "$0")/.." && pwd)"
 
-need_node() {
-  command -v node >/dev/null 2>&1 || return 0
-  [ "$(node -p 'Number(process.versions.node.split(".")[0])')" -lt 20 ]
-}
+NODE_MAJOR=24     # the recommended LTS line, installed from NodeSource
+MIN_NODE_MAJOR=22 # the oldest supported LTS line
 
-if need_node; then
-  echo "Installing Node.js 20..."
-  curl -fsSL https://deb.nodesource.com/setup_20.x | sudo -E bash -
+node_major() { node -p 'Number(process.versions.node.split(".")[0])' 2>/dev/null || echo 0; }
+
+if [ "$(node_major)" -lt "$MIN_NODE_MAJOR" ]; then
+  echo "Installing Node.js $NODE_MAJOR..."
+  curl -fsSL "https://deb.nodesource.com/setup_${NODE_MAJOR}.x" | sudo -E bash -
   sudo apt-get install -y nodejs
+fi
+if [ "$(node_major)" -lt "$MIN_NODE_MAJOR" ]; then
+  echo "Node.js $(node --version 2>/dev/null || echo 'not found') is below $MIN_NODE_MAJOR, the oldest supported line; install Node.js $NODE_MAJOR and run again." >&2
+  exit 1
+elif [ "$(node_major)" -lt "$NODE_MAJOR" ]; then
+  echo "Node.js $(node --version) is supported; $NODE_MAJOR is recommended."
 fi
 sudo apt-get install -y --no-install-recommends python3 make g++ rsync
 

@@ -59,8 +59,8 @@ describe('withInputRules', () => {
     assert.equal(properties.name?.pattern, PLAIN_TEXT_PATTERN);
     assert.equal(properties.slug?.pattern, '^[a-z]+$');
     assert.deepEqual(properties.slug?.allOf, [{ pattern: PLAIN_TEXT_PATTERN }]);
-    assert.equal((properties.tags?.items as Record<string, unknown>).pattern, PLAIN_TEXT_PATTERN);
-    assert.equal((properties.note?.anyOf as Record<string, unknown>[])[0]?.pattern, PLAIN_TEXT_PATTERN);
+    assert.equal((properties.tags!.items as Record<string, unknown>).pattern, PLAIN_TEXT_PATTERN);
+    assert.equal((properties.note!.anyOf as Record<string, unknown>[])[0]?.pattern, PLAIN_TEXT_PATTERN);
   });
 
   it('leaves model text to its own rule: escape sequences pass, NUL does not', () => {
@@ -73,7 +73,7 @@ describe('withInputRules', () => {
   });
 
   it('leaves literals alone and bounds every number to safe integers, keeping tighter bounds', () => {
-    for (const literal of properties.kind?.anyOf as Record<string, unknown>[]) {
+    for (const literal of properties.kind!.anyOf as Record<string, unknown>[]) {
       assert.equal(literal.pattern, undefined);
     }
     assert.deepEqual([properties.size?.minimum, properties.size?.maximum], [0, MAX_INPUT_INTEGER]);

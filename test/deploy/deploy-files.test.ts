@@ -30,6 +30,33 @@ function parseUnit(text: string): Record<string, Record<string, string[]>> {
   return sections;
 }
 
+/** The README's Node.js table: each line's major, whether it is supported, and the recommended one. */
+function readmeNodeLines(readme: string): {
+  supported: number[];
+  unsupported: number[];
+  recommended: number[];
+} {
+  const start = readme.indexOf('| Node.js | status |');
+  assert.ok(start >= 0, 'the README has a Node.js table');
+  const rows = readme
+    .slice(start)
+    .split('\n')
+    .slice(2)
+    .filter((line, i, lines) => line.startsWith('|') && lines.slice(0, i).every((l) => l.startsWith('|')));
+  const lines = rows.map((row) => {
+    const cells = /^\| (\d+)(?: LTS)? \| (.+) \|$/.exec(row);
+    assert.ok(cells, `unparseable Node.js row: ${row}`);
+    return { major: Number(cells[1]), status: cells[2]! };
+  });
+  const majors = (keep: (status: string) => boolean) =>
+    lines.filter((l) => keep(l.status)).map((l) => l.major);
+  return {
+    supported: majors((status) => status.startsWith('supported')),
+    unsupported: majors((status) => status.startsWith('end of life')),
+    recommended: majors((status) => status.startsWith('supported, recommended')),
+  };
+}
+
 interface ComposeService {
   image?: string;
   build?: { dockerfile: string };
@@ -90,6 +117,35 @@ describe('deployment files', () => {
     assert.match(dockerfile, /^HEALTHCHECK .*\n.*\/health/m);
     assert.match(dockerfile, /^CMD \["node", "dist\/main\.js"\]/m);
     assert.match(dockerfile, /npm ci/);
+  });
+
+  it('the Dockerfile, deploy-debian.sh, CI and engines use the Node.js lines the README supports', () => {
+    const lines = readmeNodeLines(read('README.md'));
+    assert.equal(lines.recommended.length, 1, 'one recommended line');
+    const recommended = lines.recommended[0]!;
+    const oldest = Math.min(...lines.supported);
+    assert.ok(
+      lines.unsupported.every((major) => major < oldest),
+      'end-of-life lines are the older ones',
+    );
+
+    const bases = [...read('deploy/Dockerfile').matchAll(/^FROM (\S+)/gm)].map((m) => m[1]!);
+    assert.ok(bases.length >= 2);
+    for (const base of bases) assert.equal(/^node:(\d+)-/.exec(base)?.[1], String(recommended), base);
+
+    const script = read('deploy/deploy-debian.sh');
+    const variable = (name: string) => Number(new RegExp(`^${name}=(\\d+)`, 'm').exec(script)?.[1]);
+    assert.equal(variable('NODE_MAJOR'), recommended, 'deploy-debian.sh installs the recommended line');
+    assert.equal(variable('MIN_NODE_MAJOR'), oldest, 'deploy-debian.sh refuses lines older than the oldest');
+    assert.match(script, /setup_\$\{NODE_MAJOR\}\.x/);
+
+    assert.match(
+      read('.ci/run'),
+      new RegExp(`fetch-node ${recommended}\\b`),
+      'CI tests on the recommended line',
+    );
+    const engines = JSON.parse(read('package.json')).engines.node as string;
+    assert.equal(/^>=(\d+)\./.exec(engines)?.[1], String(oldest), engines);
   });
 
   it('deploy-debian.sh is valid bash', () => {

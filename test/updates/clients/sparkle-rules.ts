@@ -125,7 +125,7 @@ function itemOf(element: XmlElement, scope: Scope, appcastUrl: string): SparkleI
       enclosure?.['sparkle:shortVersionString'] ?? text('sparkle:shortVersionString') ?? version,
     enclosureURLString: enclosureURL ?? null,
     fileURL,
-    contentLength: contentLength > 0 ? contentLength : 0,
+    contentLength: Math.max(contentLength, 0),
     edSignature: enclosure?.['sparkle:edSignature'],
     minimumSystemVersion: text('sparkle:minimumSystemVersion'),
     // The legacy form is a `<sparkle:criticalUpdate/>` inside `<sparkle:tags>`.
