@@ -5,7 +5,11 @@
  * download that follows the gateway's redirect wherever it leads.
  */
 import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
 import type { TestContext } from 'node:test';
+import { DeleteObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import type { FastifyInstance } from 'fastify';
 import { buildTestApp, type TestApp, type TestAppOptions } from '../helpers/build-test-app.js';
 import { type TestBucket, testBucket } from '../helpers/fakes/fake-s3.js';
@@ -40,6 +44,12 @@ export interface ArtifactTestApp extends TestApp {
   bucket: TestBucket | undefined;
   /** What the storage holds: files under DATA_DIR/artifacts (staging included), or the bucket's keys. */
   stored(): Promise<string[]>;
+  /** Replaces the bytes of an entry of `stored()` behind the gateway's back (disk rot, a stray write). */
+  overwrite(entry: string, bytes: Buffer): Promise<void>;
+  /** Removes an entry of `stored()` behind the gateway's back. */
+  remove(entry: string): Promise<void>;
+  /** Stores a file under a key no build refers to (as a deleted build's file left behind); its entry. */
+  plantOrphan(): Promise<string>;
 }
 
 export async function artifactTestApp(
@@ -57,10 +67,32 @@ export async function artifactTestApp(
       artifacts: { ...artifacts, storage: bucket?.config ?? { kind: 'local' } },
     },
   });
+  const Bucket = bucket?.config.bucket;
   return {
     ...testApp,
     bucket,
     stored: async () => (bucket ? bucket.keys() : storedFiles(testApp.namespace.dataDir)),
+    async overwrite(entry, bytes) {
+      if (bucket) await bucket.client.send(new PutObjectCommand({ Bucket, Key: entry, Body: bytes }));
+      else fs.writeFileSync(entry, bytes);
+    },
+    async remove(entry) {
+      if (bucket) await bucket.client.send(new DeleteObjectCommand({ Bucket, Key: entry }));
+      else fs.rmSync(entry);
+    },
+    async plantOrphan() {
+      const key = `trackly/${randomUUID()}`;
+      const body = Buffer.from('left behind');
+      if (bucket) {
+        const entry = `${bucket.config.prefix}${key}`;
+        await bucket.client.send(new PutObjectCommand({ Bucket, Key: entry, Body: body }));
+        return entry;
+      }
+      const file = path.join(testApp.namespace.dataDir, 'artifacts', ...key.split('/'));
+      fs.mkdirSync(path.dirname(file), { recursive: true });
+      fs.writeFileSync(file, body);
+      return file;
+    },
   };
 }
 
