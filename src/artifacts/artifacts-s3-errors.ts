@@ -50,6 +50,8 @@ export interface BucketTarget {
 export function describeS3Failure(
   error: unknown,
   target: BucketTarget,
+  /** A request on the bucket itself (HeadBucket): a bare 404 means the bucket is missing. */
+  bucketRequest = false,
 ): { fault: ObjectStorageFault; problem: string } | undefined {
   const e = (error ?? {}) as SdkError;
   const status = e.$metadata?.httpStatusCode;
@@ -64,7 +66,7 @@ export function describeS3Failure(
           : `the credentials are refused for ${bucket} (${name})`,
     };
   }
-  if (name === 'NoSuchBucket') return { fault: 'unreachable', problem: `${bucket} does not exist` };
+  if (name === 'NoSuchBucket' || (bucketRequest && status === 404)) return { fault: 'unreachable', problem: `${bucket} does not exist` };
   const network = [e.code, (e as { cause?: SdkError }).cause?.code].find((code) => code && NETWORK.has(code));
   if (network !== undefined || name === 'TimeoutError') {
     return { fault: 'unreachable', problem: `${target.endpoint} cannot be reached (${network ?? name})` };
@@ -76,8 +78,13 @@ export function describeS3Failure(
 }
 
 /** `error` as an error naming the bucket's problem (the original as its cause), or unchanged. */
-export function objectStorageError(error: unknown, target: BucketTarget, doing: string): unknown {
-  const failure = describeS3Failure(error, target);
+export function objectStorageError(
+  error: unknown,
+  target: BucketTarget,
+  doing: string,
+  bucketRequest = false,
+): unknown {
+  const failure = describeS3Failure(error, target, bucketRequest);
   if (failure === undefined) return error;
   return Object.assign(new Error(`Artifact storage: ${doing}: ${failure.problem}`, { cause: error }), {
     code: OBJECT_STORAGE_CODES[failure.fault],

@@ -78,13 +78,15 @@ export function createS3ArtifactStorage(deps: {
   const partSize = partSizeFor(deps.maxUploadBytes);
 
   /** Runs one S3 request; a bucket-wide failure becomes an error naming it. */
-  async function send<T>(doing: string, request: () => Promise<T>): Promise<T> {
+  async function send<T>(doing: string, request: () => Promise<T>, bucketRequest = false): Promise<T> {
     try {
       return await request();
     } catch (error) {
-      throw objectStorageError(error, target, doing);
+      throw objectStorageError(error, target, doing, bucketRequest);
     }
   }
+  const headBucket = () =>
+    send('checking the bucket', () => client.send(new HeadBucketCommand({ Bucket })), true);
 
   async function stage(key: string): Promise<StagedArtifact> {
     const body = new PassThrough();
@@ -228,7 +230,7 @@ export function createS3ArtifactStorage(deps: {
     },
 
     async checkWritable() {
-      await send('checking the bucket', () => client.send(new HeadBucketCommand({ Bucket })));
+      await headBucket();
       const probe = `${config.prefix}${PROBE_DIRECTORY}${randomUUID()}`;
       await send('writing a test object', () =>
         client.send(new PutObjectCommand({ Bucket, Key: probe, Body: 'lunarbit write check' })),
@@ -239,7 +241,7 @@ export function createS3ArtifactStorage(deps: {
     },
 
     async ping() {
-      await send('checking the bucket', () => client.send(new HeadBucketCommand({ Bucket })));
+      await headBucket();
     },
   };
 }
