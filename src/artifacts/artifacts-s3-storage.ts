@@ -37,8 +37,11 @@ import {
 
 const MIN_PART_BYTES = 5 * 1024 * 1024;
 const MAX_PARTS = 10_000;
-/** Parts uploaded at once: memory is about this many parts. */
-const PARTS_IN_FLIGHT = 3;
+/**
+ * Parts uploaded at once. Memory is about twice this many parts (lib-storage gathers the next part
+ * while these are sent): with 3, a 200 MB upload grew the server's RSS by 67 MB, with 2 by 39 MB.
+ */
+const PARTS_IN_FLIGHT = 2;
 /** Where the startup check writes (and removes) its probe object. */
 const PROBE_DIRECTORY = '.lunarbit-write-check/';
 
