@@ -2,7 +2,8 @@
  * `npm run bench`: the gateway (production mode, info logging to a file) against baselines in the
  * same run. Prints requests/s, p50/p99 latency and ratios; writes bench/results/<date>.json.
  * BENCH_DURATION (seconds per measurement, default 10) and BENCH_SCALE_PROJECTS (default 1000);
- * BENCH_ONLY=3 (or 1,2,4,5, comma-separated) runs some scenarios only, e.g. while writing one.
+ * BENCH_ONLY=3 (or 1,2,4,5,6, comma-separated) runs some scenarios only, e.g. while writing one;
+ * BENCH_UPLOAD_MB (default 1024) is the size of scenario 6's upload to S3.
  */
 import { execSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -12,6 +13,7 @@ import path from 'node:path';
 import { aiProxyScenario } from './bench-ai-proxy.js';
 import { alternate, type LoadResult, measureLoad } from './bench-load.js';
 import { root, rssMb, startBareServer, startGateway } from './bench-processes.js';
+import { s3UploadScenario } from './bench-s3-upload.js';
 import { seedBySql, seedThroughApi } from './bench-seed.js';
 
 const results: Record<string, unknown> = {
@@ -173,6 +175,11 @@ async function main() {
     table.push(...aiProxy.rows);
   }
   if (wanted('5')) await catalogScaleScenario(logFile, Number(process.env.BENCH_SCALE_PROJECTS ?? 1000));
+  if (wanted('6')) {
+    const upload = await s3UploadScenario({ logFile });
+    results.scenario6 = upload.result;
+    table.push(upload.row);
+  }
   if (results.startupMs !== undefined) {
     table.push(['4 startup', '-', '-', '-', `${Math.round(Number(results.startupMs))} ms`]);
     table.push([
