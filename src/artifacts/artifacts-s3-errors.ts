@@ -66,7 +66,8 @@ export function describeS3Failure(
           : `the credentials are refused for ${bucket} (${name})`,
     };
   }
-  if (name === 'NoSuchBucket' || (bucketRequest && status === 404)) return { fault: 'unreachable', problem: `${bucket} does not exist` };
+  if (name === 'NoSuchBucket' || (bucketRequest && status === 404))
+    return { fault: 'unreachable', problem: `${bucket} does not exist` };
   const network = [e.code, (e as { cause?: SdkError }).cause?.code].find((code) => code && NETWORK.has(code));
   if (network !== undefined || name === 'TimeoutError') {
     return { fault: 'unreachable', problem: `${target.endpoint} cannot be reached (${network ?? name})` };
