@@ -2,7 +2,8 @@
  * `npm run bench`: the gateway (production mode, info logging to a file) against baselines in the
  * same run. Prints requests/s, p50/p99 latency and ratios; writes bench/results/<date>.json.
  * BENCH_DURATION (seconds per measurement, default 10) and BENCH_SCALE_PROJECTS (default 1000);
- * BENCH_ONLY=3 (or 1,2,4,5, comma-separated) runs some scenarios only, e.g. while writing one.
+ * BENCH_ONLY=3 (or 1,2,4,5,6,7, comma-separated) runs some scenarios only, e.g. while writing one;
+ * BENCH_UPLOAD_MB (default 1024) is the size of scenario 6's upload to S3.
  */
 import { execSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -13,6 +14,7 @@ import { aiProxyScenario } from './bench-ai-proxy.js';
 import { alternate, type LoadOptions, type LoadResult, measureLoad } from './bench-load.js';
 import { ensurePeers, HAZEL_UPDATE_PATH, peersWanted, startHazel } from './bench-peers.js';
 import { root, rssMb, startBareServer, startGateway } from './bench-processes.js';
+import { s3UploadScenario } from './bench-s3-upload.js';
 import { seedBySql, seedThroughApi } from './bench-seed.js';
 import { streamingCapacityScenario } from './bench-streams.js';
 
@@ -210,6 +212,11 @@ async function main() {
     const streams = await streamingCapacityScenario({ tempDir, logFile });
     results.scenario6 = streams.result;
     table.push(...streams.rows);
+  }
+  if (wanted('7')) {
+    const upload = await s3UploadScenario({ logFile });
+    results.scenario7 = upload.result;
+    table.push(upload.row);
   }
   if (results.startupMs !== undefined) {
     table.push(['4 startup', '-', '-', '-', `${Math.round(Number(results.startupMs))} ms`]);

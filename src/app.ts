@@ -363,7 +363,13 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   await shared.bus.ready();
   usage.start();
   catalog.downloads.start();
-  const leftovers = await artifacts.start();
+  let leftovers: number;
+  try {
+    leftovers = await artifacts.start();
+  } catch (error) {
+    await app.close();
+    throw error;
+  }
   if (leftovers > 0) app.log.warn({ removed: leftovers }, 'removed staged uploads that a crash left behind');
   github.start();
   ai.start();
@@ -403,6 +409,7 @@ async function registerEverything(
   await app.register(healthRoutes, {
     pingDatabase: () => database.ping(),
     pingRedis: shared.pingRedis,
+    pingArtifactStorage: gateway.artifacts.storage.ping,
     storageHealth: gateway.storageHealth,
     now: () => clock.now(),
     isShuttingDown: gateway.isShuttingDown,

@@ -88,8 +88,10 @@ export interface Config {
   artifacts: ArtifactsConfig;
 }
 
-/** Uploaded builds (stored under `DATA_DIR/artifacts`), their signed download URLs, build verification. */
+/** Uploaded builds (stored under `DATA_DIR/artifacts` or in a bucket), their download links, build verification. */
 export interface ArtifactsConfig {
+  /** Where uploaded files live: the local disk (`DATA_DIR/artifacts`) or an S3-compatible bucket. */
+  storage: { kind: 'local' } | S3StorageConfig;
   /** Largest accepted build file (413 beyond). */
   maxUploadBytes: number;
   /** HMAC secret of signed download URLs; unset: one generated once and kept under DATA_DIR. */
@@ -110,6 +112,23 @@ export interface ArtifactsConfig {
     /** Longest wait for an external server (connect, headers, and between body chunks). */
     timeoutMs: number;
   };
+}
+
+/** `ARTIFACT_STORAGE=s3`: an S3-compatible bucket (AWS S3, Cloudflare R2, MinIO, Backblaze B2…). */
+export interface S3StorageConfig {
+  kind: 's3';
+  bucket: string;
+  region: string;
+  /** Unset: AWS's own endpoint for the region. */
+  endpoint: string | undefined;
+  /** `https://endpoint/bucket/key` instead of `https://bucket.endpoint/key` (MinIO, most self-hosted servers). */
+  forcePathStyle: boolean;
+  /** Both or neither; unset: the SDK's default chain (environment, shared files, instance roles). */
+  credentials: { accessKeyId: string; secretAccessKey: string } | undefined;
+  /** Prepended to every object key (`releases/`), so one bucket can hold other things too. */
+  prefix: string;
+  /** A CDN or public bucket URL: downloads redirect to `<base>/<prefix><key>` instead of a presigned link. */
+  publicBaseUrl: string | undefined;
 }
 
 export interface RateLimitRule {
@@ -386,6 +405,55 @@ function rateRule(reader: EnvReader, group: string, max: number, windowMs: numbe
 
 const MIN_SIGNING_SECRET_LENGTH = 32;
 
+/** S3 bucket names: 3–63 lowercase letters, digits, dots and hyphens, starting and ending alphanumeric. */
+const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+
+function parseArtifactStorage(reader: EnvReader): ArtifactsConfig['storage'] {
+  const kind = reader.oneOf('ARTIFACT_STORAGE', ['local', 's3'] as const, 'local');
+  if (kind === 'local') {
+    const stray = ['S3_BUCKET', 'S3_ENDPOINT'].filter((name) => reader.raw(name) !== undefined);
+    if (stray.length > 0) {
+      reader.problems.push(
+        `${stray.join(' and ')} ${stray.length > 1 ? 'are' : 'is'} set but ARTIFACT_STORAGE is local: set ARTIFACT_STORAGE=s3 to store uploads in the bucket`,
+      );
+    }
+    return { kind };
+  }
+  const bucket = reader.raw('S3_BUCKET');
+  if (bucket === undefined) reader.problems.push('ARTIFACT_STORAGE=s3 needs S3_BUCKET (the bucket name)');
+  else if (!BUCKET_NAME.test(bucket)) {
+    reader.problems.push(
+      `S3_BUCKET="${bucket}" is invalid: expected 3-63 lowercase letters, digits, dots and hyphens`,
+    );
+  }
+  const accessKeyId = reader.raw('S3_ACCESS_KEY_ID');
+  const secretAccessKey = reader.raw('S3_SECRET_ACCESS_KEY');
+  if ((accessKeyId === undefined) !== (secretAccessKey === undefined)) {
+    reader.problems.push(
+      'S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY go together: set both, or neither to use the AWS SDK’s default credentials',
+    );
+  }
+  const prefix = reader.string('S3_PREFIX', '');
+  if (prefix !== '' && !/^[A-Za-z0-9!_.*'()/-]{1,200}\/$/.test(prefix)) {
+    reader.problems.push(
+      `S3_PREFIX="${prefix}" is invalid: expected a key prefix ending in / (letters, digits, / - _ . ! * ' ( )), e.g. releases/`,
+    );
+  }
+  return {
+    kind,
+    bucket: bucket ?? '',
+    region: reader.string('S3_REGION', 'us-east-1'),
+    endpoint: reader.url('S3_ENDPOINT', undefined, ['https:', 'http:']),
+    forcePathStyle: reader.bool('S3_FORCE_PATH_STYLE', false),
+    credentials:
+      accessKeyId !== undefined && secretAccessKey !== undefined
+        ? { accessKeyId, secretAccessKey }
+        : undefined,
+    prefix,
+    publicBaseUrl: reader.url('S3_PUBLIC_BASE_URL', undefined, ['https:', 'http:']),
+  };
+}
+
 function parseArtifacts(reader: EnvReader): ArtifactsConfig {
   const signingSecret = reader.raw('DOWNLOAD_SIGNING_SECRET');
   if (signingSecret !== undefined && signingSecret.length < MIN_SIGNING_SECRET_LENGTH) {
@@ -394,6 +462,7 @@ function parseArtifacts(reader: EnvReader): ArtifactsConfig {
     );
   }
   return {
+    storage: parseArtifactStorage(reader),
     maxUploadBytes: reader.bytes('MAX_UPLOAD_SIZE', 2 * 1024 ** 3),
     signingSecret,
     signedUrlTtlMs: reader.int('SIGNED_URL_TTL', 15 * MINUTE, 1_000, 7 * 24 * 60 * MINUTE),

@@ -44,9 +44,14 @@ export function createFileServer(deps: {
   }
 
   return {
-    /** The absolute signed URL of an uploaded build, on the gateway's base URL. */
-    urlFor(projectId: string, build: BuildSnapshot, base: string): string {
+    /**
+     * Where the client fetches an uploaded build: the storage's own link (a presigned bucket URL)
+     * when it has one, else a signed `/files/…` URL on the gateway's base URL.
+     */
+    async urlFor(projectId: string, build: BuildSnapshot, base: string): Promise<string> {
       if (build.storageKey === null) return build.downloadUrl;
+      const direct = await storage.directLink(build.storageKey, build.fileName);
+      if (direct !== undefined) return direct;
       const file: SignedFile = {
         projectId,
         channelId: build.channelId,

@@ -8,18 +8,21 @@ import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
-import type { ArtifactStorage, ByteRange, StagedArtifact } from './artifacts-storage.js';
+import {
+  type ArtifactStorage,
+  assertArtifactKey,
+  type ByteRange,
+  isArtifactKey,
+  type StagedArtifact,
+} from './artifacts-storage.js';
 
 const STAGING = '.staging';
-/** Keys are made by the upload service (`<project>/<uuid>`); anything else is refused as a path. */
-const KEY_PATTERN = /^[a-z0-9][a-z0-9-]{0,63}\/[0-9a-f-]{36}$/;
 
 export function createLocalArtifactStorage(root: string): ArtifactStorage {
   const staging = path.join(root, STAGING);
 
   function fileOf(key: string): string {
-    if (!KEY_PATTERN.test(key)) throw new Error(`Invalid artifact key: ${key}`);
-    return path.join(root, ...key.split('/'));
+    return path.join(root, ...assertArtifactKey(key).split('/'));
   }
 
   async function fsyncDirectory(dir: string): Promise<void> {
@@ -30,7 +33,13 @@ export function createLocalArtifactStorage(root: string): ArtifactStorage {
   }
 
   return {
-    async stage(): Promise<StagedArtifact> {
+    kind: 'local',
+    // Each instance's staged files are its own, unless DATA_DIR/artifacts is a shared volume: see README.
+    sharedStaging: false,
+    ping: undefined,
+
+    async stage(key): Promise<StagedArtifact> {
+      const target = fileOf(key);
       await fs.promises.mkdir(staging, { recursive: true, mode: 0o750 });
       const temp = path.join(staging, `${randomUUID()}.part`);
       const handle = await fs.promises.open(temp, 'wx', 0o640);
@@ -47,8 +56,7 @@ export function createLocalArtifactStorage(root: string): ArtifactStorage {
         async flush() {
           await handle.sync();
         },
-        async commit(key) {
-          const target = fileOf(key);
+        async commit() {
           await handle.sync();
           await close();
           await fs.promises.mkdir(path.dirname(target), { recursive: true, mode: 0o750 });
@@ -89,7 +97,7 @@ export function createLocalArtifactStorage(root: string): ArtifactStorage {
         const files = await fs.promises.readdir(path.join(root, project.name)).catch(() => []);
         for (const name of files) {
           const key = `${project.name}/${name}`;
-          if (!KEY_PATTERN.test(key)) continue;
+          if (!isArtifactKey(key)) continue;
           const stats = await fs.promises.stat(path.join(root, project.name, name)).catch(() => undefined);
           if (stats?.isFile()) yield { key, modifiedAt: stats.mtimeMs };
         }
@@ -108,6 +116,15 @@ export function createLocalArtifactStorage(root: string): ArtifactStorage {
         }
       }
       return removed;
+    },
+
+    async directLink() {
+      return undefined;
+    },
+
+    async checkWritable() {
+      await fs.promises.mkdir(root, { recursive: true, mode: 0o750 });
+      await fs.promises.access(root, fs.constants.W_OK);
     },
   };
 }

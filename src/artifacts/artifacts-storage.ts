@@ -1,10 +1,10 @@
 /**
- * Where uploaded build files live. The local-disk implementation is the default; an object-store
- * implementation can replace it behind this interface (chosen once in `app.ts`).
+ * Where uploaded build files live: the local disk (artifacts-local-storage.ts, the default) or an
+ * S3-compatible bucket (artifacts-s3-storage.ts), chosen once from `ARTIFACT_STORAGE`.
  *
  * Writes are two-phase so that a file only becomes visible once it is complete and accepted: the
- * upload streams into a staged file, the caller checks it (checksums, database row), then commits it
- * under its key or discards it.
+ * upload streams into a staged file (or an unfinished multipart upload) for its key, the caller
+ * checks it (checksums, database row), then commits it or discards it.
  */
 import type { Readable } from 'node:stream';
 
@@ -19,8 +19,8 @@ export interface StagedArtifact {
   readonly sink: NodeJS.WritableStream;
   /** Waits for the written bytes to be durable; call after the sink finished. */
   flush(): Promise<void>;
-  /** Moves the complete file into place under `key` (atomically: readers see all of it or nothing). */
-  commit(key: string): Promise<void>;
+  /** Puts the complete file in place under its key (atomically: readers see all of it or nothing). */
+  commit(): Promise<void>;
   /** Removes the staged file; harmless after a commit or a previous discard. */
   discard(): Promise<void>;
 }
@@ -31,8 +31,27 @@ export interface ByteRange {
   end: number;
 }
 
+/** Keys are made by the upload service (`<project>/<uuid>`); anything else is refused. */
+const KEY_PATTERN = /^[a-z0-9][a-z0-9-]{0,63}\/[0-9a-f-]{36}$/;
+
+export function isArtifactKey(key: string): boolean {
+  return KEY_PATTERN.test(key);
+}
+
+export function assertArtifactKey(key: string): string {
+  if (!KEY_PATTERN.test(key)) throw new Error(`Invalid artifact key: ${key}`);
+  return key;
+}
+
 export interface ArtifactStorage {
-  stage(): Promise<StagedArtifact>;
+  readonly kind: 'local' | 's3';
+  /**
+   * Whether other instances stage uploads in the same place (a bucket), so that staged uploads of
+   * other processes may be in flight: only the sweep's grace period may remove them then.
+   */
+  readonly sharedStaging: boolean;
+  /** Starts writing the file that will be stored under `key` once committed. */
+  stage(key: string): Promise<StagedArtifact>;
   /** Undefined when there is no file under `key`. */
   stat(key: string): Promise<StoredFileInfo | undefined>;
   /** The file's bytes (or `range` of them); fails with ENOENT when the file is gone. */
@@ -45,6 +64,15 @@ export interface ArtifactStorage {
    * times are): what a crashed upload left behind. Returns how many.
    */
   removeStaleStaging(modifiedBeforeMs: number): Promise<number>;
+  /**
+   * A link clients fetch the file from directly (a presigned or public bucket URL) that names the
+   * file `fileName`; undefined when the gateway serves the file itself (signed `/files/…` links).
+   */
+  directLink(key: string, fileName: string): Promise<string | undefined>;
+  /** Checks that files can be stored; fails with an error that names the problem. */
+  checkWritable(): Promise<void>;
+  /** Whether the storage answers now (for `/health`); undefined for a local disk (always there). */
+  ping: (() => Promise<void>) | undefined;
 }
 
 /** What a storage reports about its writes (disk full, read-only, I/O errors) for `/health`. */
@@ -65,14 +93,14 @@ export function observeWrites(storage: ArtifactStorage, observer: StorageWriteOb
   };
   return {
     ...storage,
-    async stage() {
-      const staged = await observed(() => storage.stage());
+    async stage(key) {
+      const staged = await observed(() => storage.stage(key));
       staged.sink.on('error', (error: unknown) => observer.failed(error));
       return {
         sink: staged.sink,
         flush: () => observed(() => staged.flush()),
-        async commit(key) {
-          await observed(() => staged.commit(key));
+        async commit() {
+          await observed(() => staged.commit());
           observer.succeeded();
         },
         discard: () => staged.discard(),

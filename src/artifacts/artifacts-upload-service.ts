@@ -1,8 +1,9 @@
 /**
- * Build uploads: a multipart form streams through the checksum pass into a staged file; only a
- * complete upload, within `MAX_UPLOAD_SIZE` and matching the expected SHA-256 when one is given,
- * becomes a file under its key and a build row, together (the file is moved into place inside the
- * row's transaction, and removed again if that transaction fails). Anything else — an aborted
+ * Build uploads: a multipart form streams through the checksum pass into a staged file (or an
+ * unfinished multipart upload to the bucket); only a complete upload, within `MAX_UPLOAD_SIZE` and
+ * matching the expected SHA-256 when one is given, becomes a file under its key and a build row,
+ * together (the file is put in place inside the row's transaction, and removed again if that
+ * transaction fails). Anything else — an aborted
  * connection, a mismatch, a duplicate — leaves neither. Where and whether the file may go (the
  * version exists, the build id is free) is settled from the fields before the first file byte.
  */
@@ -79,7 +80,9 @@ export function createUploadService(deps: {
 
   async function receive(context: WriteContext, path: VersionPath, request: FastifyRequest) {
     const fields: Record<string, string> = {};
-    let received: { form: UploadForm; digests: Digests; staged: StagedArtifact } | undefined;
+    let received:
+      | { form: UploadForm; digests: Digests; staged: StagedArtifact; storageKey: string }
+      | undefined;
     const parts = request.parts({
       limits: {
         fields: UPLOAD_FIELDS.length,
@@ -100,8 +103,14 @@ export function createUploadService(deps: {
           throw misplacedPart(`is expected as the part named 'file', not '${part.fieldname}'`);
         const form = parseUploadForm(fields, part.filename);
         await ensureFree(context, path, form.id);
-        const staged = await storage.stage();
-        received = { form, staged, digests: { size: 0, sha256: '', sha512: '', sha1: '', md5: '' } };
+        const storageKey = `${path.projectId}/${randomUUID()}`;
+        const staged = await storage.stage(storageKey);
+        received = {
+          form,
+          staged,
+          storageKey,
+          digests: { size: 0, sha256: '', sha512: '', sha1: '', md5: '' },
+        };
         const digest = new DigestStream(maxUploadBytes);
         await pipeline(part.file, digest, staged.sink);
         received.digests = digest.digests();
@@ -129,7 +138,7 @@ export function createUploadService(deps: {
     try {
       const received = await receive(context, path, request);
       staged = received.staged;
-      const { form, digests } = received;
+      const { form, digests, storageKey } = received;
       buildId = form.id;
       if (form.expectedSha256 !== undefined && form.expectedSha256 !== digests.sha256) {
         throw new AppError(
@@ -142,7 +151,6 @@ export function createUploadService(deps: {
           },
         );
       }
-      const storageKey = `${path.projectId}/${randomUUID()}`;
       const created = await writer.inProject(context, path.projectId, async (frame) => {
         const { key } = await frame.version(path.channelId, path.versionId);
         const existing = await frame.tx.listBuilds(key);
@@ -185,7 +193,7 @@ export function createUploadService(deps: {
           details: { file_name: form.fileName, file_size: digests.size, sha256: digests.sha256 },
         });
         // Last step of the transaction: a failed move rolls the row back.
-        await received.staged.commit(storageKey);
+        await received.staged.commit();
         committedKey = storageKey;
         return adminBuild(row, context.linkBase);
       });

@@ -1,6 +1,6 @@
 /**
- * The artifacts domain as the composition root sees it: storage (local disk), signed download
- * URLs, uploads on the catalog's build route, and build verification, wired once.
+ * The artifacts domain as the composition root sees it: storage (local disk or an S3-compatible
+ * bucket), download links, uploads on the catalog's build route, and build verification, wired once.
  */
 import path from 'node:path';
 import multipart from '@fastify/multipart';
@@ -17,8 +17,9 @@ import type { StorageHealth } from '../infra/storage-health.js';
 import { createFileServer } from './artifacts-files.js';
 import { createLocalArtifactStorage } from './artifacts-local-storage.js';
 import { createArtifactsRepo } from './artifacts-repo.js';
+import { createS3ArtifactStorage, createS3Client } from './artifacts-s3-storage.js';
 import { createUrlSigner, resolveSigningSecret } from './artifacts-signed-urls.js';
-import { observeWrites } from './artifacts-storage.js';
+import { type ArtifactStorage, observeWrites } from './artifacts-storage.js';
 import { UploadFormSchema } from './artifacts-upload-form.js';
 import { createUploadService } from './artifacts-upload-service.js';
 import { createUrlChecker } from './artifacts-url-check.js';
@@ -32,6 +33,19 @@ export interface BuildPath {
   buildId: string;
 }
 
+/** The storage `ARTIFACT_STORAGE` names. */
+function createStorage(config: Pick<Config, 'artifacts' | 'dataDir'>): ArtifactStorage {
+  const settings = config.artifacts;
+  if (settings.storage.kind === 'local')
+    return createLocalArtifactStorage(path.join(config.dataDir, 'artifacts'));
+  return createS3ArtifactStorage({
+    config: settings.storage,
+    client: createS3Client(settings.storage),
+    maxUploadBytes: settings.maxUploadBytes,
+    linkTtlSeconds: Math.ceil(settings.signedUrlTtlMs / 1000),
+  });
+}
+
 export function createArtifacts(deps: {
   db: Kysely<Tables>;
   catalog: Catalog;
@@ -42,7 +56,7 @@ export function createArtifacts(deps: {
 }) {
   const { catalog, clock, config } = deps;
   const settings = config.artifacts;
-  const storage = observeWrites(createLocalArtifactStorage(path.join(config.dataDir, 'artifacts')), {
+  const storage = observeWrites(createStorage(config), {
     failed: (error) => deps.storageHealth.failed(error),
     succeeded: () => deps.storageHealth.succeeded('artifact_writes'),
   });
@@ -132,14 +146,19 @@ export function createArtifacts(deps: {
       }
     },
     /**
-     * Removes uploads staged before this process started — a crash's leftovers, since no upload
-     * outlives the process that receives it — then starts verification. Returns how many it removed.
+     * Checks that files can be stored (failing with the problem named when not), removes uploads
+     * staged before this process started — a crash's leftovers, since no upload outlives the process
+     * that receives it; staging that other instances share is left to the sweep's grace period —
+     * then starts verification. Returns how many staged uploads it removed.
      */
     async start(): Promise<number> {
-      const removed = await storage.removeStaleStaging(performance.timeOrigin).catch((error: unknown) => {
-        deps.onError(error, 'removing staged uploads left by a crash');
-        return 0;
-      });
+      await storage.checkWritable();
+      const removed = storage.sharedStaging
+        ? 0
+        : await storage.removeStaleStaging(performance.timeOrigin).catch((error: unknown) => {
+            deps.onError(error, 'removing staged uploads left by a crash');
+            return 0;
+          });
       verifier.start();
       return removed;
     },

@@ -1,7 +1,8 @@
 /**
  * Downloads. `…/builds/:buildId/download/:fileName` is the link every answer hands out (its last
  * segment is the file name, so clients name the file right); it is stable and redirects to where the
- * bytes are: a fresh signed `/files/…` link for an uploaded build, the build's own URL otherwise.
+ * bytes are: for an uploaded build a fresh signed `/files/…` link (local storage) or presigned bucket
+ * link (S3 storage), the build's own URL otherwise.
  * Who may follow it: a key with `canReadVersions` or `canCheckUpdates`; without a key, anyone for a
  * project with `public_feeds`, and the holder of a valid download token (see
  * `artifacts/download-tokens.ts`) for the project it names. `…/download` (no file name) is the
@@ -47,8 +48,8 @@ export interface DownloadRouteDeps {
   catalog: Catalog;
   /** Swaps a stored download URL for the one to send the client to (private GitHub assets); undefined keeps it. */
   resolveDownload?: (url: string) => Promise<string | undefined>;
-  /** A signed, expiring absolute `/files/…` URL for a build uploaded to this gateway. */
-  storedFileUrl: (projectId: string, build: BuildSnapshot, base: string) => string;
+  /** A signed, expiring absolute URL of a build uploaded to this gateway (`/files/…` or the bucket's). */
+  storedFileUrl: (projectId: string, build: BuildSnapshot, base: string) => Promise<string>;
   /** The key a download token names, if the token is valid for the project and the key still is. */
   checkToken: (token: string, projectId: string) => Promise<TokenHolder>;
 }
@@ -68,7 +69,7 @@ export async function catalogDownloadRoutes(instance: FastifyInstance, deps: Dow
   ): Promise<FastifyReply> {
     const url =
       build.storageKey !== null
-        ? deps.storedFileUrl(projectId, build, base)
+        ? await deps.storedFileUrl(projectId, build, base)
         : ((await deps.resolveDownload?.(build.downloadUrl)) ?? build.downloadUrl);
     // Every download must reach us to be counted.
     return reply.header('cache-control', 'no-store').redirect(url, 302);
@@ -101,7 +102,7 @@ export async function catalogDownloadRoutes(instance: FastifyInstance, deps: Dow
         tags: ['builds'],
         summary: 'Download a build',
         description:
-          'Redirects (302) to the build’s download URL and counts the download. A build uploaded to the gateway redirects to a signed `/files/…` URL that expires after `SIGNED_URL_TTL`.',
+          'Redirects (302) to the build’s download URL and counts the download. A build uploaded to the gateway redirects to a signed `/files/…` URL that expires after `SIGNED_URL_TTL`; with `ARTIFACT_STORAGE=s3`, to a presigned link to the bucket with the same lifetime that names the file (`Content-Disposition`), or to `S3_PUBLIC_BASE_URL` when set.',
         params: BuildParams,
         response: { 302: DownloadRedirect, ...errorResponses(400, 401, 403, 404, 429) },
       },

@@ -6,10 +6,17 @@ import { VERSION } from '../version.js';
 
 const CheckState = Type.Union([Type.Literal('ok'), Type.Literal('error')]);
 const WriteState = Type.Union(
-  [Type.Literal('ok'), Type.Literal('disk_full'), Type.Literal('read_only'), Type.Literal('io_error')],
+  [
+    Type.Literal('ok'),
+    Type.Literal('disk_full'),
+    Type.Literal('read_only'),
+    Type.Literal('io_error'),
+    Type.Literal('unreachable'),
+    Type.Literal('access_denied'),
+  ],
   {
     description:
-      'The last write to this store failed with a full disk, a read-only store or an I/O error; `ok` again once a write succeeds.',
+      'The last write to this store failed with a full disk, a read-only store or an I/O error (or, for an S3 bucket, could not reach it or had its credentials refused); `ok` again once a write succeeds.',
   },
 );
 
@@ -20,6 +27,11 @@ const HealthSchema = Type.Object({
   checks: Type.Object({
     database: CheckState,
     redis: Type.Optional(CheckState),
+    artifact_storage: Type.Optional(
+      Type.Union([Type.Literal('ok'), Type.Literal('error')], {
+        description: 'With `ARTIFACT_STORAGE=s3`: whether the bucket answers now.',
+      }),
+    ),
     database_writes: WriteState,
     artifact_writes: WriteState,
   }),
@@ -29,6 +41,8 @@ export interface HealthDeps {
   pingDatabase(): Promise<void>;
   /** Undefined when Redis is not configured. */
   pingRedis: (() => Promise<void>) | undefined;
+  /** Undefined for local artifact storage. */
+  pingArtifactStorage: (() => Promise<void>) | undefined;
   storageHealth: Pick<StorageHealth, 'state'>;
   now(): number;
   isShuttingDown(): boolean;
@@ -55,16 +69,18 @@ export async function healthRoutes(app: FastifyInstance, deps: HealthDeps): Prom
         summary: 'Liveness and dependency health',
         description:
           '`healthy` when every dependency answers. The database failing gives `degraded` with 503; Redis failing ' +
-          'gives `degraded` with 200, because limits and caches fall back to per-instance state. Writes failing for ' +
+          'gives `degraded` with 200, because limits and caches fall back to per-instance state; so does an S3 bucket that does not ' +
+          'answer (`artifact_storage`, with `ARTIFACT_STORAGE=s3`). Writes failing for ' +
           'a full disk, read-only storage or I/O errors (`database_writes`, `artifact_writes`) give `degraded` with ' +
           '200: reads, update checks and downloads keep working, and writes answer 503 `STORAGE_UNAVAILABLE`.',
         response: { 200: HealthSchema, 503: HealthSchema },
       },
     },
     async (_request, reply) => {
-      const [database, redis] = await Promise.all([
+      const [database, redis, artifactStorage] = await Promise.all([
         check(deps.pingDatabase),
         deps.pingRedis ? check(deps.pingRedis) : Promise.resolve(undefined),
+        deps.pingArtifactStorage ? check(deps.pingArtifactStorage) : Promise.resolve(undefined),
       ]);
       const writes = {
         database_writes: deps.storageHealth.state('database_writes'),
@@ -73,6 +89,7 @@ export async function healthRoutes(app: FastifyInstance, deps: HealthDeps): Prom
       const healthy =
         database === 'ok' &&
         redis !== 'error' &&
+        artifactStorage !== 'error' &&
         writes.database_writes === 'ok' &&
         writes.artifact_writes === 'ok';
       reply.code(database === 'ok' ? 200 : 503);
@@ -80,7 +97,12 @@ export async function healthRoutes(app: FastifyInstance, deps: HealthDeps): Prom
         status: healthy ? 'healthy' : 'degraded',
         timestamp: isoString(deps.now()),
         version: VERSION,
-        checks: { database, ...(redis === undefined ? {} : { redis }), ...writes },
+        checks: {
+          database,
+          ...(redis === undefined ? {} : { redis }),
+          ...(artifactStorage === undefined ? {} : { artifact_storage: artifactStorage }),
+          ...writes,
+        },
       } as const;
     },
   );

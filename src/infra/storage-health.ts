@@ -5,23 +5,30 @@
  * again (the gateway's own periodic writes — usage counters — find out without a client's help).
  */
 import type { LogEvent } from 'kysely';
-import { databaseFaultOf, type StorageFaultKind } from '../db/storage-faults.js';
+import { OBJECT_STORAGE_CODES, type ObjectStorageFault } from '../artifacts/artifacts-s3-errors.js';
+import { type DatabaseFaultKind, databaseFaultOf } from '../db/storage-faults.js';
 import { AppError } from '../errors.js';
 
-export type { StorageFaultKind };
-/** `database_writes`: the database; `artifact_writes`: uploaded files under DATA_DIR/artifacts. */
+/** A database or disk fault, or a bucket that cannot be reached or refuses the credentials. */
+export type StorageFaultKind = DatabaseFaultKind | ObjectStorageFault;
+/** `database_writes`: the database; `artifact_writes`: uploaded files (DATA_DIR/artifacts or the bucket). */
 export type StorageCheck = 'database_writes' | 'artifact_writes';
 
 /** Seconds a client is told to wait: long enough for an operator to react, short enough to notice. */
 export const STORAGE_RETRY_AFTER_SECONDS = 30;
 
-/** File-system errors of the same three kinds (EFBIG: the process's file-size limit, a quota). */
-const FILE_SYSTEM_FAULTS: Record<string, StorageFaultKind> = {
+/**
+ * File-system errors of the same three kinds (EFBIG: the process's file-size limit, a quota), and
+ * the bucket faults the S3 storage names (artifacts-s3-errors.ts).
+ */
+const ARTIFACT_FAULTS: Record<string, StorageFaultKind> = {
   ENOSPC: 'disk_full',
   EDQUOT: 'disk_full',
   EFBIG: 'disk_full',
   EROFS: 'read_only',
   EIO: 'io_error',
+  [OBJECT_STORAGE_CODES.unreachable]: 'unreachable',
+  [OBJECT_STORAGE_CODES.access_denied]: 'access_denied',
 };
 
 /** Which store a storage error hit and how; undefined for every other error. */
@@ -30,7 +37,7 @@ export function storageFaultOf(error: unknown): { check: StorageCheck; kind: Sto
   if (database !== undefined) return { check: 'database_writes', kind: database };
   for (let current = error, depth = 0; current instanceof Error && depth < 5; depth++) {
     const code = (current as NodeJS.ErrnoException).code;
-    const kind = code === undefined ? undefined : FILE_SYSTEM_FAULTS[code];
+    const kind = code === undefined ? undefined : ARTIFACT_FAULTS[code];
     if (kind !== undefined) return { check: 'artifact_writes', kind };
     current = current.cause;
   }
@@ -41,6 +48,8 @@ const WHAT: Record<StorageFaultKind, string> = {
   disk_full: 'the disk is full',
   read_only: 'the storage is read-only',
   io_error: 'the disk reports I/O errors',
+  unreachable: 'the bucket cannot be reached',
+  access_denied: 'the bucket refuses the credentials',
 };
 const WHERE: Record<StorageCheck, string> = {
   database_writes: 'database',

@@ -22,7 +22,7 @@ describe('staged uploads left by a crash', () => {
     const first = await buildTestApp(t);
     await trackly(first.app);
     // An upload in progress in this process: staged, some bytes written, not committed yet.
-    const inProgress = await first.app.gateway.artifacts.storage.stage();
+    const inProgress = await first.app.gateway.artifacts.storage.stage(`trackly/${randomUUID()}`);
     inProgress.sink.write(Buffer.alloc(1024, 1));
     await inProgress.flush();
     const dataDir = first.namespace.dataDir;
@@ -44,7 +44,7 @@ describe('staged uploads left by a crash', () => {
     assert.equal(warned?.removed, 2);
 
     // The upload in progress still completes under its key.
-    await inProgress.commit(`trackly/${randomUUID()}`);
+    await inProgress.commit();
     const response = await second.app.inject({
       method: 'POST',
       url: UPLOAD_URL,

@@ -6,9 +6,9 @@ import type { TestContext } from 'node:test';
 import type { Config } from '../../src/config.js';
 import { createManualClock, type ManualClock } from '../../src/infra/clock.js';
 import { admin } from '../catalog/catalog-fixtures.js';
-import { buildTestApp } from '../helpers/build-test-app.js';
 import type { Backend } from '../helpers/services.js';
 import { testConfig } from '../helpers/test-config.js';
+import { artifactTestApp, type StorageCase } from './artifact-storages.fixture.js';
 import { digest, trackly, UPLOAD_URL } from './artifacts-fixtures.js';
 
 export interface DownloadHost {
@@ -69,16 +69,19 @@ export async function closedOrigin(): Promise<string> {
   return `http://127.0.0.1:${port}`;
 }
 
-/** A gateway with trackly 1.0.0 published, a download host, and the given verification settings. */
+/**
+ * A gateway with trackly 1.0.0 published, a download host, and the given verification settings, on
+ * local storage (given a database backend) or on the storage of a case.
+ */
 export async function verificationApp(
   t: TestContext,
-  backend: Backend,
+  at: Backend | Pick<StorageCase, 'backend' | 'storage'>,
   verify: Partial<Config['artifacts']['verify']> = {},
   clock: ManualClock = createManualClock(),
 ) {
   const config = testConfig();
-  const testApp = await buildTestApp(t, {
-    backend,
+  const storageCase = typeof at === 'string' ? { backend: at, storage: 'local' as const } : at;
+  const testApp = await artifactTestApp(t, storageCase, {
     config: {
       artifacts: {
         ...config.artifacts,
