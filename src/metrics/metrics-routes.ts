@@ -2,6 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { AppError } from '../errors.js';
 import { presentedCredential, unauthorized } from '../http/auth.js';
+import { documentResponse, errorResponses } from '../http/common-schemas.js';
 import type { KeyVerifier } from '../keys/key-verifier.js';
 import type { Metrics } from './metrics.js';
 
@@ -27,6 +28,10 @@ export async function metricsRoutes(
         description:
           'Text exposition format. Needs `Authorization: Bearer <METRICS_TOKEN>` or the admin key.',
         security: [{ bearerAuth: [] }],
+        response: {
+          200: documentResponse('text/plain', 'Prometheus text exposition format'),
+          ...errorResponses(401, 403),
+        },
       },
     },
     async (request, reply) => {

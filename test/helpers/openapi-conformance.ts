@@ -10,6 +10,7 @@
  *   - `ObservedResponse`, `OpenApiDocument`: the shapes both take.
  *
  * Rules beyond the document itself, each for a reason stated where it is applied:
+ *   - The `/api/v2` prefix and a trailing slash are ignored, as the router ignores them.
  *   - HEAD is checked against the GET operation (status and content type), without a body.
  *   - OPTIONS (CORS preflight, answered for every path by the CORS layer) is not in the document.
  *   - A request that matches no operation may only get the error envelope with 400, 404, 405, 414,
@@ -99,8 +100,10 @@ function indexOf(document: OpenApiDocument): DocumentIndex {
 function pathOf(url: string): string {
   const mark = url.search(/[?#]/);
   const path = mark === -1 ? url : url.slice(0, mark);
-  if (path === API_PREFIX) return '/';
-  return path.startsWith(`${API_PREFIX}/`) ? path.slice(API_PREFIX.length) : path;
+  const unprefixed =
+    path === API_PREFIX ? '/' : path.startsWith(`${API_PREFIX}/`) ? path.slice(API_PREFIX.length) : path;
+  // The router ignores a trailing slash (`ignoreTrailingSlash`).
+  return unprefixed.length > 1 && unprefixed.endsWith('/') ? unprefixed.slice(0, -1) : unprefixed;
 }
 
 /** The path template a request's path falls under, if any (most literal segments first). */

@@ -141,4 +141,42 @@ describe('the OpenAPI conformance check', () => {
     const found = findOperation(document, 'GET', '/projects/p/channels/c/electron/win32/x64/RELEASES?id=1');
     assert.equal(found?.path, '/projects/{projectId}/channels/{channelId}/electron/win32/{arch}/RELEASES');
   });
+
+  it('states what clients meet: optional defaults, real media types, and every guard answer', async (t) => {
+    const { app } = await buildTestApp(t);
+    const document = (await app.inject({ url: '/openapi.json' })).json() as OpenApiDocument;
+    type Parameter = { name: string; in: string; required?: boolean; schema?: { default?: unknown } };
+    const operations = Object.entries(document.paths).flatMap(([path, methods]) =>
+      Object.entries(methods).map(([method, operation]) => ({ path, method, operation })),
+    );
+    for (const { path, method, operation } of operations) {
+      for (const parameter of (operation.parameters ?? []) as Parameter[]) {
+        if (parameter.schema?.default !== undefined) {
+          assert.notEqual(parameter.required, true, `${method} ${path}: ${parameter.name} has a default`);
+        }
+      }
+      const statuses = Object.keys(operation.responses as object);
+      if (path.includes('{')) assert.ok(statuses.includes('414'), `${method} ${path} documents 414`);
+      if (operation.security !== undefined) {
+        assert.ok(
+          statuses.includes('401') && statuses.includes('403'),
+          `${method} ${path} documents 401/403`,
+        );
+      }
+      if (path !== '/health' && path !== '/ready') {
+        assert.ok(statuses.includes('429'), `${method} ${path} documents 429`);
+      }
+      if (method !== 'get') assert.ok(statuses.includes('503'), `${method} ${path} documents 503`);
+    }
+    const mediaTypes = (path: string) =>
+      Object.keys(
+        (document.paths[path]?.get?.responses as Record<string, { content: object }>)[200]!.content,
+      );
+    const feeds = '/projects/{projectId}/channels/{channelId}';
+    assert.deepEqual(mediaTypes(`${feeds}/sparkle/appcast.xml`), ['application/xml']);
+    assert.deepEqual(mediaTypes(`${feeds}/electron/win32/{arch}/RELEASES`), ['text/plain']);
+    assert.deepEqual(mediaTypes(`${feeds}/electron-updater/{file}`), ['text/yaml']);
+    assert.deepEqual(mediaTypes('/docs/errors').sort(), ['application/json', 'text/html']);
+    assert.deepEqual(mediaTypes('/metrics'), ['text/plain']);
+  });
 });
