@@ -271,7 +271,11 @@ export interface AnswerCheck {
   problems: () => string[];
 }
 
-function documentOf(app: FastifyInstance): () => OpenApiDocument {
+/** Starts each line a gateway process writes about an answer its document does not state. */
+export const UNDOCUMENTED_ANSWER_MARK = 'UNDOCUMENTED ANSWER: ';
+
+/** The app's document as served at /openapi.json, built on first use (after the app is ready). */
+export function documentOf(app: FastifyInstance): () => OpenApiDocument {
   let document: OpenApiDocument | undefined;
   // As served at /openapi.json: plain JSON.
   return () => {
