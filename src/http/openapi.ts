@@ -12,8 +12,10 @@ type Responses = Record<string | number, unknown>;
 /**
  * The answers a route's declared guards give (`route-contract.ts`), documented from the declaration
  * so that no route can forget them: 401 without valid credentials, 403 without the permission (or
- * admin key), 429 beyond its rate-limit group, and 503 `STORAGE_UNAVAILABLE` on writes, which can
- * meet a full disk or a read-only database (error-handler.ts). What a route documents itself stays.
+ * admin key), 429 beyond its rate-limit group, 503 `STORAGE_UNAVAILABLE` on writes, which can
+ * meet a full disk or a read-only database (error-handler.ts), and 503 `SERVICE_UNAVAILABLE` where the
+ * database is used (writes, key verification) and its connection can be lost. What a route
+ * documents itself stays.
  */
 export function guardResponses(method: string | string[], contract: Partial<RouteContract>): Responses {
   const responses: Responses = {};
@@ -29,10 +31,13 @@ export function guardResponses(method: string | string[], contract: Partial<Rout
   if (contract.rateGroup !== undefined && contract.rateGroup !== 'exempt') {
     responses[429] = envelope('RATE_LIMIT_EXCEEDED: retry after `Retry-After` seconds');
   }
+  const lostConnection =
+    'SERVICE_UNAVAILABLE: the connection to the database was lost; retry after `Retry-After` seconds';
   if ([method].flat().some((m) => WRITE_METHODS.has(m))) {
-    responses[503] = envelope(
-      'STORAGE_UNAVAILABLE: disk full or database read-only; retry after `Retry-After` seconds',
-    );
+    responses[503] = envelope(`STORAGE_UNAVAILABLE: disk full or database read-only; or ${lostConnection}`);
+  } else if (contract.auth !== undefined && contract.auth !== 'public') {
+    // Keys are verified against the database.
+    responses[503] = envelope(lostConnection);
   }
   return responses;
 }
