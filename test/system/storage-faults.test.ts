@@ -136,6 +136,8 @@ describe('storage faults: 503 STORAGE_UNAVAILABLE with Retry-After, /health degr
       assert.ok(error instanceof Error, 'the ended session fails');
       assert.equal(isLostDatabaseConnection(error), true, String(error));
       assert.equal(isLostDatabaseConnection(new Error('relation "x" does not exist')), false);
+      const aborted = Object.assign(new Error('aborted'), { code: 'ECONNRESET' });
+      assert.equal(isLostDatabaseConnection(aborted), false, "a client's aborted upload is not the database");
     });
 
     it('read-only sessions (25006)', async (t) => {
