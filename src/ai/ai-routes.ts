@@ -6,7 +6,7 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../config.js';
-import { errorResponses } from '../http/common-schemas.js';
+import { errorResponses, jsonOrEventStream } from '../http/common-schemas.js';
 import { isoString } from '../infra/clock.js';
 import {
   AiChatBody,
@@ -146,7 +146,13 @@ export async function aiRoutes(instance: FastifyInstance, deps: AiRoutesDeps) {
           'usage is recorded for the calling key. `X-Gateway-Overhead-Ms` tells the time spent in the gateway. ' +
           'With `stream: true` the answer is a server-sent event stream (see the 200 response).',
         body: AiChatBody,
-        response: { 200: AiChatResponse, ...errorResponses(400, 401, 403, 413, 429, 502, 503, 504) },
+        response: {
+          200: jsonOrEventStream(
+            AiChatResponse,
+            'Frames `event: delta`, then `event: done` (or `event: error`)',
+          ),
+          ...errorResponses(400, 401, 403, 413, 429, 502, 503, 504),
+        },
       },
     },
     async (request, reply) => {

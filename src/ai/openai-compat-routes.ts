@@ -4,7 +4,7 @@
  */
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { errorResponses } from '../http/common-schemas.js';
+import { errorResponses, jsonOrEventStream } from '../http/common-schemas.js';
 import type { AiRoutesDeps } from './ai-routes.js';
 import type { AiService, MeteredStream } from './ai-service.js';
 import {
@@ -107,7 +107,10 @@ export async function openAICompatRoutes(instance: FastifyInstance, deps: OpenAI
           'gateway configuration. Fields outside this schema are refused with 400.',
         body: ChatCompletionsBody,
         response: {
-          200: ChatCompletionResponse,
+          200: jsonOrEventStream(
+            ChatCompletionResponse,
+            '`chat.completion.chunk` frames as OpenAI sends them, ending with `data: [DONE]`',
+          ),
           ...errorResponses(400, 401, 403, 413, 429, 502, 503, 504),
         },
       },

@@ -25,3 +25,24 @@ export function databaseFaultOf(error: unknown): DatabaseFaultKind | undefined {
   }
   return undefined;
 }
+
+/** SQLSTATE class 08 (connection exception) and the server ending or refusing sessions (57P01-57P03). */
+const LOST_CONNECTION_SQLSTATE = /^(08|57P0[123])/;
+/** What node-postgres throws for a query on a connection that ended (no SQLSTATE: the socket is gone). */
+const LOST_CONNECTION_MESSAGE = /^(Connection terminated|Client has encountered a connection error)/;
+
+/**
+ * Whether `error` (or one of its causes) means the connection to the database was lost or refused:
+ * a session the server ended, a socket that closed. Nothing was committed by the failed statement;
+ * the pool opens a new connection for the next one, so the request can be repeated. Socket error
+ * codes alone (ECONNRESET…) are not taken: a client's aborted upload has them too.
+ */
+export function isLostDatabaseConnection(error: unknown): boolean {
+  for (let current = error, depth = 0; current instanceof Error && depth < 5; depth++) {
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === 'string' && LOST_CONNECTION_SQLSTATE.test(code)) return true;
+    if (LOST_CONNECTION_MESSAGE.test(current.message)) return true;
+    current = current.cause;
+  }
+  return false;
+}

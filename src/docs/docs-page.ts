@@ -8,14 +8,22 @@ const escapeHtml = (text: string) =>
 
 /**
  * The interactive reference. The page loads only the Scalar bundle served by the gateway itself and
- * turns off Scalar's web fonts, so it works on a machine with no internet access.
+ * turns off everything of Scalar's that needs its cloud, so it works on a machine with no internet
+ * access and the page's CSP (`connect-src 'self'`) is never violated: web fonts, telemetry, the AI
+ * agent ("Ask AI", which talks through proxy.scalar.com), the developer toolbar (share, SDK
+ * generation, deploy) and the button that opens the hosted API client. Test requests go straight to
+ * the gateway, without Scalar's proxy.
  */
+export const SCALAR_CONFIGURATION = {
+  withDefaultFonts: false,
+  telemetry: false,
+  agent: { disabled: true },
+  showDeveloperTools: 'never',
+  hideClientButton: true,
+} as const;
+
 export function apiReferencePage(): string {
-  const configuration = JSON.stringify({
-    withDefaultFonts: false,
-    hideClientButton: false,
-    telemetry: false,
-  });
+  const configuration = JSON.stringify(SCALAR_CONFIGURATION);
   return `<!doctype html>
 <html lang="en">
 <head>

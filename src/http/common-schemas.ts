@@ -35,3 +35,22 @@ export function errorResponses(...statuses: number[]) {
     responses[status] = { $ref: 'ErrorEnvelope#', description: `Error (${status})` };
   return responses;
 }
+
+/**
+ * A response whose body is not JSON (a feed file, a page), documented with its real media type so
+ * that clients and generators do not expect JSON. Fastify sends such string bodies as they are.
+ */
+export function documentResponse(mediaType: string, description: string) {
+  return { description, content: { [mediaType]: { schema: Type.String() } } };
+}
+
+/** A 200 that is JSON, or a server-sent event stream when the request asks for `stream: true`. */
+export function jsonOrEventStream<T extends object>(json: T, streamDescription: string) {
+  return {
+    description: 'The answer: JSON, or server-sent events with `stream: true`',
+    content: {
+      'application/json': { schema: json },
+      'text/event-stream': { schema: Type.String({ description: streamDescription }) },
+    },
+  };
+}

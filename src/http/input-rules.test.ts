@@ -86,6 +86,19 @@ describe('withInputRules', () => {
   });
 });
 
+describe('properties with a default', () => {
+  it('are not required, since the validator fills them in; the others stay required', () => {
+    const query = Type.Object({
+      page: Type.Integer({ default: 1 }),
+      sort: Type.Union([Type.Literal('asc'), Type.Literal('desc')], { default: 'desc' }),
+      q: Type.String(),
+    });
+    assert.deepEqual((withInputRules(query) as { required?: string[] }).required, ['q']);
+    const allDefaulted = Type.Object({ force: Type.Boolean({ default: false }) });
+    assert.equal((withInputRules(allDefaulted) as { required?: string[] }).required, undefined);
+  });
+});
+
 describe('withInputContract', () => {
   const response = { 200: Type.Object({}) };
 

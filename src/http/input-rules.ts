@@ -7,6 +7,8 @@
  *   no name, note or file name means an escape sequence);
  * - numbers stay within the integers both databases and JavaScript hold exactly (a bigint column
  *   holds more, an unbounded JSON number does not fit any column);
+ * - a property with a default may be left out (the validator fills in the default), so it is not
+ *   required: `?page`, `?per_page`, `?sort`, `?force` are optional in the document as they are;
  * - the answers these rules and the body parser produce are documented: 400 where anything is
  *   validated or a body may be sent, 413 and 415 where a body may be sent, 414 where the path has
  *   parameters.
@@ -43,7 +45,10 @@ function hasType(schema: Schema, type: string): boolean {
   return schema.type === type || (Array.isArray(schema.type) && schema.type.includes(type));
 }
 
-/** A copy of `schema` with the text and number rules on every string and number inside it. */
+/**
+ * A copy of `schema` with the text and number rules on every string and number inside it, and with
+ * properties that have a default no longer required.
+ */
 export function withInputRules(schema: unknown): unknown {
   if (!isSchema(schema)) return schema;
   const out: Schema = { ...schema };
@@ -59,6 +64,14 @@ export function withInputRules(schema: unknown): unknown {
         Object.entries(out[key] as Schema).map(([name, sub]) => [name, withInputRules(sub)]),
       );
     }
+  }
+  if (Array.isArray(out.required) && isSchema(out.properties)) {
+    const properties = out.properties as Schema;
+    const required = (out.required as string[]).filter(
+      (name) => !isSchema(properties[name]) || (properties[name] as Schema).default === undefined,
+    );
+    if (required.length > 0) out.required = required;
+    else delete out.required;
   }
   if (hasType(out, 'string') && out.enum === undefined && out.const === undefined) {
     if (out.pattern === undefined) out.pattern = PLAIN_TEXT_PATTERN;

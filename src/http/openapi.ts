@@ -7,18 +7,49 @@ import type { RouteContract } from './route-contract.js';
 
 const WRITE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
-/** Any write can meet a full disk or a read-only database: 503 `STORAGE_UNAVAILABLE` (error-handler.ts). */
-function documentStorageFault(method: string | string[], schema: Record<string, unknown>): void {
-  const writes = (Array.isArray(method) ? method : [method]).some((m) => WRITE_METHODS.has(m));
-  const responses = schema.response as Record<string, unknown> | undefined;
-  if (!writes || responses === undefined || responses[503] !== undefined) return;
-  schema.response = {
-    ...responses,
-    503: {
-      $ref: 'ErrorEnvelope#',
-      description: 'STORAGE_UNAVAILABLE: disk full or database read-only; retry after `Retry-After` seconds',
-    },
-  };
+type Responses = Record<string | number, unknown>;
+
+/**
+ * The answers a route's declared guards give (`route-contract.ts`), documented from the declaration
+ * so that no route can forget them: 401 without valid credentials, 403 without the permission (or
+ * admin key), 429 beyond its rate-limit group, 503 `STORAGE_UNAVAILABLE` on writes, which can
+ * meet a full disk or a read-only database (error-handler.ts), and 503 `SERVICE_UNAVAILABLE` where the
+ * database is used (writes, key verification) and its connection can be lost. What a route
+ * documents itself stays.
+ */
+export function guardResponses(method: string | string[], contract: Partial<RouteContract>): Responses {
+  const responses: Responses = {};
+  const envelope = (description: string) => ({ $ref: 'ErrorEnvelope#', description });
+  if (contract.auth !== undefined && contract.auth !== 'public') {
+    responses[401] = envelope('UNAUTHORIZED: credentials missing, malformed, unknown, expired or revoked');
+    responses[403] = envelope(
+      contract.auth === 'admin'
+        ? 'FORBIDDEN: this operation needs the admin key'
+        : 'FORBIDDEN: the key lacks the permission this operation needs',
+    );
+  }
+  if (contract.rateGroup !== undefined && contract.rateGroup !== 'exempt') {
+    responses[429] = envelope('RATE_LIMIT_EXCEEDED: retry after `Retry-After` seconds');
+  }
+  const lostConnection =
+    'SERVICE_UNAVAILABLE: the connection to the database was lost; retry after `Retry-After` seconds';
+  if ([method].flat().some((m) => WRITE_METHODS.has(m))) {
+    responses[503] = envelope(`STORAGE_UNAVAILABLE: disk full or database read-only; or ${lostConnection}`);
+  } else if (contract.auth !== undefined && contract.auth !== 'public') {
+    // Keys are verified against the database.
+    responses[503] = envelope(lostConnection);
+  }
+  return responses;
+}
+
+function documentGuards(
+  method: string | string[],
+  contract: Partial<RouteContract>,
+  schema: Record<string, unknown>,
+) {
+  const responses = schema.response as Responses | undefined;
+  if (responses === undefined) return;
+  schema.response = { ...guardResponses(method, contract), ...responses };
 }
 
 /** Registers the OpenAPI 3.1 generator; routes' schemas are its only source. */
@@ -71,7 +102,7 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
       if (contract.auth !== 'public' && transformed.security === undefined) {
         transformed.security = [{ bearerAuth: [] }, { apiKeyHeader: [] }];
       }
-      documentStorageFault(route.method, transformed);
+      documentGuards(route.method, contract, transformed);
       return { schema: transformed, url };
     },
   });

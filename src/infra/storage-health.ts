@@ -6,7 +6,7 @@
  */
 import type { LogEvent } from 'kysely';
 import { OBJECT_STORAGE_CODES, type ObjectStorageFault } from '../artifacts/artifacts-s3-errors.js';
-import { type DatabaseFaultKind, databaseFaultOf } from '../db/storage-faults.js';
+import { type DatabaseFaultKind, databaseFaultOf, isLostDatabaseConnection } from '../db/storage-faults.js';
 import { AppError } from '../errors.js';
 
 /** A database or disk fault, or a bucket that cannot be reached or refuses the credentials. */
@@ -56,11 +56,26 @@ const WHERE: Record<StorageCheck, string> = {
   artifact_writes: 'file storage',
 };
 
-/** The 503 a storage error becomes (the original stays its `cause`); undefined for other errors. */
+/** Seconds a client is told to wait after a lost database connection: the pool reconnects at once. */
+export const RECONNECT_RETRY_AFTER_SECONDS = 1;
+
+/**
+ * The 503 a storage error becomes (the original stays its `cause`): `STORAGE_UNAVAILABLE` for a
+ * full disk, a read-only store or I/O errors, `SERVICE_UNAVAILABLE` for a lost database connection;
+ * undefined for other errors.
+ */
 export function storageUnavailable(error: unknown): AppError | undefined {
   if (error instanceof AppError) return undefined;
   const fault = storageFaultOf(error);
-  if (fault === undefined) return undefined;
+  if (fault === undefined) {
+    if (!isLostDatabaseConnection(error)) return undefined;
+    return new AppError(
+      'SERVICE_UNAVAILABLE',
+      'The connection to the database was lost; nothing was stored. Retry the request.',
+      { dependency: 'database' },
+      { headers: { 'retry-after': String(RECONNECT_RETRY_AFTER_SECONDS) }, cause: error },
+    );
+  }
   return new AppError(
     'STORAGE_UNAVAILABLE',
     `The gateway cannot store this now (${WHERE[fault.check]}: ${WHAT[fault.kind]}); nothing was stored. Retry later.`,

@@ -1,6 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import type { PresentedCredential } from '../http/auth.js';
+import { documentResponse, errorResponses } from '../http/common-schemas.js';
 import type { Metrics } from './metrics.js';
 
 const digest = (text: string) => createHash('sha256').update(text).digest();
@@ -29,6 +30,10 @@ export async function metricsRoutes(
         description:
           'Text exposition format. Needs `Authorization: Bearer <METRICS_TOKEN>` or the admin key.',
         security: [{ bearerAuth: [] }],
+        response: {
+          200: documentResponse('text/plain', 'Prometheus text exposition format'),
+          ...errorResponses(401, 403),
+        },
       },
     },
     async (_request, reply) => {

@@ -10,6 +10,7 @@ import type { LogEvent } from 'kysely';
 import { type AppOverrides, buildApp } from '../../src/app.js';
 import type { Config } from '../../src/config.js';
 import { dropPgSchema } from '../../src/db/database.js';
+import { checkEveryAnswer } from './openapi-conformance.js';
 import { type Backend, retryOnDroppedSchema, TEST_DATABASE_URL, TEST_REDIS_URL } from './services.js';
 import { testConfig } from './test-config.js';
 
@@ -99,7 +100,20 @@ export async function buildTestApp(
       },
     });
   app = namespace.pgSchema ? await retryOnDroppedSchema(build) : await build();
+  // The document is the contract: every answer, injected or over a socket, must be one it states.
+  const answers = checkEveryAnswer(app);
+  // Reported by a hook added last, so that a failure does not skip any other test's cleanup.
+  t.after(() => {
+    const problems = answers.problems();
+    if (problems.length > 0) t.after(() => assertNoProblems(problems));
+  });
   return { app, config, logLines: logs.parsed, rawLogs: logs.raw, queries, namespace };
+}
+
+function assertNoProblems(problems: string[]): void {
+  if (problems.length > 0) {
+    throw new Error(`Answers not documented in the OpenAPI document:\n${problems.join('\n')}`);
+  }
 }
 
 async function deleteRedisPrefix(prefix: string): Promise<void> {

@@ -1,10 +1,33 @@
-/** The real entry point (src/main.ts through tsx) in a child process, for tests of the process itself. */
+/**
+ * The real entry point (src/main.ts through tsx) in a child process, for tests of the process itself.
+ * Its answers are held to its OpenAPI document like those of apps built in the test process.
+ */
 import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { after } from 'node:test';
+import { UNDOCUMENTED_ANSWER_MARK } from './openapi-conformance.js';
 
 const root = path.resolve(import.meta.dirname, '..', '..');
+
+const preload = path.join(import.meta.dirname, 'openapi-conformance-preload.ts');
+const runs: Run[] = [];
+
+// Every answer a gateway process gave must be one its document states (checked in the process by
+// the preload); the test file fails at its end otherwise.
+after(() => {
+  const problems = runs.flatMap((run) =>
+    run
+      .output()
+      .split('\n')
+      .filter((line) => line.startsWith(UNDOCUMENTED_ANSWER_MARK))
+      .map((line) => line.slice(UNDOCUMENTED_ANSWER_MARK.length)),
+  );
+  if (problems.length > 0) {
+    throw new Error(`Answers not documented in the OpenAPI document:\n${problems.join('\n')}`);
+  }
+});
 
 export interface Run {
   child: ChildProcess;
@@ -17,7 +40,7 @@ export interface Run {
  * `ulimit -f` (RLIMIT_FSIZE): writing past that size fails with EFBIG, as on a full disk.
  */
 export function startGateway(env: Record<string, string>, options: { fileSizeLimitKb?: number } = {}): Run {
-  const node = [process.execPath, '--import', 'tsx', 'src/main.ts'];
+  const node = [process.execPath, '--import', 'tsx', '--import', preload, 'src/main.ts'];
   const [command, args] =
     options.fileSizeLimitKb === undefined
       ? [node[0] as string, node.slice(1)]
@@ -35,7 +58,9 @@ export function startGateway(env: Record<string, string>, options: { fileSizeLim
     output += chunk;
   });
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return { child, output: () => output, exited };
+  const run = { child, output: () => output, exited };
+  runs.push(run);
+  return run;
 }
 
 export async function waitForOutput(run: Run, pattern: RegExp): Promise<RegExpExecArray> {

@@ -20,16 +20,22 @@ export async function createKey(
 }
 
 const probe = { auth: 'key', rateGroup: 'key' } as const;
+// Documented like every route, so that the answers the guards give are checked against the document.
+const schema = { response: { 200: { type: 'object', additionalProperties: true } } };
 
 /** Routes guarded by single permissions, to exercise the auth plugin before domain routes exist. */
 export async function permissionProbeRoutes(app: FastifyInstance) {
   app.get(
     '/test/read-projects',
-    { config: { ...probe, permission: 'canReadProjects' } },
+    { config: { ...probe, permission: 'canReadProjects' }, schema },
     async (request) => ({
       caller: request.caller?.name,
     }),
   );
-  app.get('/test/use-ai', { config: { ...probe, permission: 'canUseAI' } }, async () => ({ ok: true }));
-  app.get('/test/admin-only', { config: { auth: 'admin', rateGroup: 'key' } }, async () => ({ ok: true }));
+  app.get('/test/use-ai', { config: { ...probe, permission: 'canUseAI' }, schema }, async () => ({
+    ok: true,
+  }));
+  app.get('/test/admin-only', { config: { auth: 'admin', rateGroup: 'key' }, schema }, async () => ({
+    ok: true,
+  }));
 }

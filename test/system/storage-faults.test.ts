@@ -10,6 +10,7 @@ import { describe, it } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { sql } from 'kysely';
 import pg from 'pg';
+import { isLostDatabaseConnection } from '../../src/db/storage-faults.js';
 import { createProject, versionAdminUrl } from '../catalog/catalog-fixtures.js';
 import { assertErrorEnvelope } from '../helpers/assertions.js';
 import { buildTestApp, type TestApp } from '../helpers/build-test-app.js';
@@ -52,11 +53,16 @@ async function assertRefused(
   return logged?.err.message ?? '';
 }
 
-/** Ended sessions still idle in the pool fail once each (ECONNRESET, a 500) before it opens new ones. */
+/**
+ * Ended sessions still idle in the pool fail once each before it opens new ones: a 503
+ * SERVICE_UNAVAILABLE with `Retry-After`, which a client repeats.
+ */
 async function pastDroppedConnections(request: () => ReturnType<typeof createVersion>) {
   for (let attempt = 0; ; attempt++) {
     const response = await request();
-    if (response.statusCode !== 500 || attempt === 3) return response;
+    const lost = response.statusCode === 503 && response.json().error.code === 'SERVICE_UNAVAILABLE';
+    if (!lost || attempt === 3) return response;
+    assert.equal(response.headers['retry-after'], '1');
   }
 }
 
@@ -115,6 +121,25 @@ describe('storage faults: 503 STORAGE_UNAVAILABLE with Retry-After, /health degr
   });
 
   describe('PostgreSQL', { skip: await skipUnless('postgres') }, () => {
+    it('a session the server ended is a lost connection (503 SERVICE_UNAVAILABLE), not a bug', async (t) => {
+      const admin = new pg.Client({ connectionString: TEST_DATABASE_URL });
+      const victim = new pg.Client({ connectionString: TEST_DATABASE_URL });
+      await Promise.all([admin.connect(), victim.connect()]);
+      victim.on('error', () => {});
+      t.after(() => Promise.all([admin.end(), victim.end().catch(() => {})]));
+      const pid = (await victim.query<{ pid: number }>('select pg_backend_pid() as pid')).rows[0]?.pid;
+      await admin.query('select pg_terminate_backend($1)', [pid]);
+      const error = await victim.query('select 1').then(
+        () => undefined,
+        (caught: unknown) => caught,
+      );
+      assert.ok(error instanceof Error, 'the ended session fails');
+      assert.equal(isLostDatabaseConnection(error), true, String(error));
+      assert.equal(isLostDatabaseConnection(new Error('relation "x" does not exist')), false);
+      const aborted = Object.assign(new Error('aborted'), { code: 'ECONNRESET' });
+      assert.equal(isLostDatabaseConnection(aborted), false, "a client's aborted upload is not the database");
+    });
+
     it('read-only sessions (25006)', async (t) => {
       const role = `ro_${randomBytes(5).toString('hex')}`;
       const admin = new pg.Client({ connectionString: TEST_DATABASE_URL });

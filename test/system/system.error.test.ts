@@ -9,7 +9,13 @@ import { databaseBackends } from '../helpers/services.js';
 
 const testRoute = { auth: 'public', rateGroup: 'ip' } as const;
 
-/** Routes that exist only in this test, to exercise the error handler with real failures. */
+const anything = { type: 'object', additionalProperties: true };
+const envelope = { $ref: 'ErrorEnvelope#' };
+
+/**
+ * Routes that exist only in this test, to exercise the error handler with real failures; each
+ * documents what it answers, like any route.
+ */
 async function failingRoutes(app: FastifyInstance) {
   app.post(
     '/test/echo',
@@ -20,16 +26,25 @@ async function failingRoutes(app: FastifyInstance) {
           { name: Type.String({ minLength: 1 }), count: Type.Integer({ minimum: 1 }) },
           { additionalProperties: false },
         ),
+        response: { 200: anything },
       },
     },
     async (request) => request.body,
   );
-  app.get('/test/throw', { config: testRoute }, async () => {
-    throw new Error('connection string postgres://admin:hunter2@db/x is broken');
-  });
-  app.get('/test/app-error', { config: testRoute }, async () => {
-    throw new AppError('CONFLICT', 'Project trackly already exists', { project: 'trackly' });
-  });
+  app.get(
+    '/test/throw',
+    { config: testRoute, schema: { response: { 200: anything, 500: envelope } } },
+    async () => {
+      throw new Error('connection string postgres://admin:hunter2@db/x is broken');
+    },
+  );
+  app.get(
+    '/test/app-error',
+    { config: testRoute, schema: { response: { 200: anything, 409: envelope } } },
+    async () => {
+      throw new AppError('CONFLICT', 'Project trackly already exists', { project: 'trackly' });
+    },
+  );
 }
 
 for (const { backend, skip } of await databaseBackends()) {

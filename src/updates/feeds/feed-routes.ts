@@ -13,7 +13,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { linksKey } from '../../catalog/build-links.js';
 import { NotModified } from '../../catalog/catalog-schemas.js';
 import { AppError } from '../../errors.js';
-import { errorResponses } from '../../http/common-schemas.js';
+import { documentResponse, errorResponses } from '../../http/common-schemas.js';
 import { credentialVariants } from '../../http/credential-constraint.js';
 import { clientIdOf } from '../client-id.js';
 import { type MemoisedBody, memoised, sendMemoised, sendNoUpdate } from '../memoised-answers.js';
@@ -40,7 +40,6 @@ import {
   SparkleQuery,
   TauriParams,
   TauriUpdateResponse,
-  TextFeed,
   UpToDate,
   YmlParams,
 } from './feed-schemas.js';
@@ -156,7 +155,11 @@ export async function feedRoutes(instance: FastifyInstance, deps: { updates: Upd
           description: `Set the feed URL to \`…/electron/win32/<arch>\`: Squirrel.Windows reads this file — \`SHA1 url size\` of the newest \`.nupkg\` build (builds need a \`sha1\` checksum).${ACCESS_NOTE}`,
           params: ReleasesParams,
           querystring: FeedQuery,
-          response: { 200: TextFeed, 304: NotModified, ...errorResponses(401, 403, 404, 429) },
+          response: {
+            200: documentResponse('text/plain', 'The RELEASES file: `SHA1 url size` per line'),
+            304: NotModified,
+            ...errorResponses(401, 403, 404, 429),
+          },
         },
       },
       async (request, reply) => {
@@ -192,7 +195,11 @@ export async function feedRoutes(instance: FastifyInstance, deps: { updates: Upd
           description: `\`latest.yml\` (Windows), \`latest-mac.yml\`, \`latest-linux.yml\` and their \`-arm64\` variants for electron-updater’s generic provider pointed at \`…/electron-updater\`; the channel’s own name works instead of \`latest\`, and another channel’s name (\`beta.yml\`, what electron-updater asks once its \`channel\` is beta) serves that channel of the project. Builds need a sha512 checksum; a partial rollout is published as \`stagingPercentage\`.${ACCESS_NOTE}`,
           params: YmlParams,
           querystring: FeedQuery,
-          response: { 200: TextFeed, 304: NotModified, ...errorResponses(401, 403, 404, 429) },
+          response: {
+            200: documentResponse('text/yaml', 'The electron-updater YAML document'),
+            304: NotModified,
+            ...errorResponses(401, 403, 404, 429),
+          },
         },
       },
       async (request, reply) => {
@@ -228,7 +235,11 @@ export async function feedRoutes(instance: FastifyInstance, deps: { updates: Upd
           description: `An RSS appcast for Sparkle: the release offered to this client (staged rollouts use \`client_id\`), then older releases. Items carry \`sparkle:version\`, \`shortVersionString\`, \`pubDate\`, \`criticalUpdate\` (from \`min_supported_version\`) and the enclosure with its \`sparkle:edSignature\` when the build has a signature.${ACCESS_NOTE}`,
           params: ChannelFeedParams,
           querystring: SparkleQuery,
-          response: { 200: TextFeed, 304: NotModified, ...errorResponses(400, 401, 403, 404, 429) },
+          response: {
+            200: documentResponse('application/xml', 'The RSS appcast'),
+            304: NotModified,
+            ...errorResponses(400, 401, 403, 404, 429),
+          },
         },
       },
       async (request, reply) => {

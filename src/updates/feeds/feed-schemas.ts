@@ -78,4 +78,3 @@ export const ElectronUpdateResponse = Type.Object({
 });
 
 export const UpToDate = Type.Null({ description: 'No update for this client' });
-export const TextFeed = Type.String({ description: 'The feed document' });
