@@ -52,98 +52,97 @@ async function sha256Of(source: AsyncIterable<Uint8Array>): Promise<string> {
 }
 
 for (const storage of ['local', 's3'] as const) {
-  it(
-    `uploads ${SIZE_MB} MB to ${storage} storage with the server's RSS growing by less than ${LIMIT_MB[storage]} MB`,
-    { skip: process.platform !== 'linux' && 'needs /proc', timeout: 300_000 },
-    async (t) => {
-      const bucket = storage === 's3' ? await testBucket() : undefined;
-      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lunarbit-upload-'));
-      t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
-      const file = path.join(dir, 'trackly-2.0.0-win-x64.exe');
-      const block = randomBytes(1024 * 1024);
-      const fd = fs.openSync(file, 'w');
-      for (let i = 0; i < SIZE_MB; i += 1) {
-        block.writeUInt32BE(i, 0); // no two blocks alike
-        fs.writeSync(fd, block);
-      }
-      fs.closeSync(fd);
-      const dataDir = path.join(dir, 'data');
-      fs.mkdirSync(dataDir);
+  it(`uploads ${SIZE_MB} MB to ${storage} storage with the server's RSS growing by less than ${LIMIT_MB[storage]} MB`, {
+    skip: process.platform !== 'linux' && 'needs /proc',
+    timeout: 300_000,
+  }, async (t) => {
+    const bucket = storage === 's3' ? await testBucket() : undefined;
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lunarbit-upload-'));
+    t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
+    const file = path.join(dir, 'trackly-2.0.0-win-x64.exe');
+    const block = randomBytes(1024 * 1024);
+    const fd = fs.openSync(file, 'w');
+    for (let i = 0; i < SIZE_MB; i += 1) {
+      block.writeUInt32BE(i, 0); // no two blocks alike
+      fs.writeSync(fd, block);
+    }
+    fs.closeSync(fd);
+    const dataDir = path.join(dir, 'data');
+    fs.mkdirSync(dataDir);
 
-      const fixture = path.join(import.meta.dirname, 'upload-gateway.fixture.ts');
-      const args = ['--import', 'tsx', fixture, dataDir, ...(bucket ? [JSON.stringify(bucket.config)] : [])];
-      const child = spawn(process.execPath, args, {
-        stdio: ['ignore', 'pipe', 'inherit'],
-      });
-      t.after(() => child.kill('SIGTERM'));
-      const firstLine = await new Promise<string>((resolve, reject) => {
-        createInterface({ input: child.stdout }).once('line', resolve);
-        child.once('exit', (code) => reject(new Error(`gateway exited with ${code}`)));
-      });
-      const base = `http://127.0.0.1:${JSON.parse(firstLine).port}`;
-      const headers = { authorization: `Bearer ${TEST_ADMIN_KEY}`, 'content-type': 'application/json' };
-      for (const [url, body] of [
-        ['/admin/projects', { id: 'trackly', name: 'Trackly' }],
-        ['/admin/projects/trackly/channels/stable/versions', { version: '2.0.0' }],
-      ] as const) {
-        const response = await request(`${base}${url}`, {
-          method: 'POST',
-          headers,
-          body: JSON.stringify(body),
-        });
-        assert.equal(response.statusCode, 201, await response.body.text());
-      }
-
-      const pid = child.pid as number;
-      const baselineKb = rssKb(pid, 'VmRSS');
-      const peakReset = resetPeak(pid);
-      let sampledPeakKb = baselineKb;
-      const sampler = setInterval(() => {
-        sampledPeakKb = Math.max(sampledPeakKb, rssKb(pid, 'VmRSS'));
-      }, 20);
-      const form = streamingMultipart({ platform: 'windows', architecture: 'x64' }, file);
-      const started = Date.now();
-      const response = await request(`${base}/admin/projects/trackly/channels/stable/versions/2.0.0/builds`, {
+    const fixture = path.join(import.meta.dirname, 'upload-gateway.fixture.ts');
+    const args = ['--import', 'tsx', fixture, dataDir, ...(bucket ? [JSON.stringify(bucket.config)] : [])];
+    const child = spawn(process.execPath, args, {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    t.after(() => child.kill('SIGTERM'));
+    const firstLine = await new Promise<string>((resolve, reject) => {
+      createInterface({ input: child.stdout }).once('line', resolve);
+      child.once('exit', (code) => reject(new Error(`gateway exited with ${code}`)));
+    });
+    const base = `http://127.0.0.1:${JSON.parse(firstLine).port}`;
+    const headers = { authorization: `Bearer ${TEST_ADMIN_KEY}`, 'content-type': 'application/json' };
+    for (const [url, body] of [
+      ['/admin/projects', { id: 'trackly', name: 'Trackly' }],
+      ['/admin/projects/trackly/channels/stable/versions', { version: '2.0.0' }],
+    ] as const) {
+      const response = await request(`${base}${url}`, {
         method: 'POST',
-        headers: {
-          authorization: headers.authorization,
-          'content-type': form.contentType,
-          'content-length': String(form.length),
-        },
-        body: form.body,
+        headers,
+        body: JSON.stringify(body),
       });
-      const build = (await response.body.json()) as { file_size: number; checksum: { sha256: string } };
-      clearInterval(sampler);
-      assert.equal(response.statusCode, 201, JSON.stringify(build));
-      const peakKb = Math.max(sampledPeakKb, peakReset ? rssKb(pid, 'VmHWM') : 0);
-      const growthMb = (peakKb - baselineKb) / 1024;
-      t.diagnostic(
-        `server RSS: baseline ${(baselineKb / 1024).toFixed(1)} MB, peak ${(peakKb / 1024).toFixed(1)} MB, growth ${growthMb.toFixed(1)} MB ` +
-          `(${peakReset ? 'kernel peak counter and ' : ''}20 ms samples); upload took ${Date.now() - started} ms`,
-      );
-      assert.ok(growthMb < LIMIT_MB[storage], `RSS grew by ${growthMb.toFixed(1)} MB`);
+      assert.equal(response.statusCode, 201, await response.body.text());
+    }
 
-      const sha256sum = execFileSync('sha256sum', [file], { encoding: 'utf8' }).split(' ')[0];
-      assert.equal(build.checksum.sha256, sha256sum);
-      assert.equal(build.file_size, SIZE_MB * 1024 * 1024);
-      if (bucket !== undefined) {
-        const [key] = await bucket.keys();
-        const object = await bucket.client.send(
-          new GetObjectCommand({ Bucket: bucket.config.bucket, Key: key }),
-        );
-        assert.equal(await sha256Of(object.Body as AsyncIterable<Uint8Array>), sha256sum);
-        assert.ok(
-          bucket.requests().some((r) => /partNumber=2\b/.test(r.url)),
-          'a multipart upload',
-        );
-        return;
-      }
-      const stored = storedFiles(dataDir);
-      assert.equal(stored.length, 1);
-      assert.equal(
-        execFileSync('sha256sum', [stored[0] as string], { encoding: 'utf8' }).split(' ')[0],
-        sha256sum,
+    const pid = child.pid as number;
+    const baselineKb = rssKb(pid, 'VmRSS');
+    const peakReset = resetPeak(pid);
+    let sampledPeakKb = baselineKb;
+    const sampler = setInterval(() => {
+      sampledPeakKb = Math.max(sampledPeakKb, rssKb(pid, 'VmRSS'));
+    }, 20);
+    const form = streamingMultipart({ platform: 'windows', architecture: 'x64' }, file);
+    const started = Date.now();
+    const response = await request(`${base}/admin/projects/trackly/channels/stable/versions/2.0.0/builds`, {
+      method: 'POST',
+      headers: {
+        authorization: headers.authorization,
+        'content-type': form.contentType,
+        'content-length': String(form.length),
+      },
+      body: form.body,
+    });
+    const build = (await response.body.json()) as { file_size: number; checksum: { sha256: string } };
+    clearInterval(sampler);
+    assert.equal(response.statusCode, 201, JSON.stringify(build));
+    const peakKb = Math.max(sampledPeakKb, peakReset ? rssKb(pid, 'VmHWM') : 0);
+    const growthMb = (peakKb - baselineKb) / 1024;
+    t.diagnostic(
+      `server RSS: baseline ${(baselineKb / 1024).toFixed(1)} MB, peak ${(peakKb / 1024).toFixed(1)} MB, growth ${growthMb.toFixed(1)} MB ` +
+        `(${peakReset ? 'kernel peak counter and ' : ''}20 ms samples); upload took ${Date.now() - started} ms`,
+    );
+    assert.ok(growthMb < LIMIT_MB[storage], `RSS grew by ${growthMb.toFixed(1)} MB`);
+
+    const sha256sum = execFileSync('sha256sum', [file], { encoding: 'utf8' }).split(' ')[0];
+    assert.equal(build.checksum.sha256, sha256sum);
+    assert.equal(build.file_size, SIZE_MB * 1024 * 1024);
+    if (bucket !== undefined) {
+      const [key] = await bucket.keys();
+      const object = await bucket.client.send(
+        new GetObjectCommand({ Bucket: bucket.config.bucket, Key: key }),
       );
-    },
-  );
+      assert.equal(await sha256Of(object.Body as AsyncIterable<Uint8Array>), sha256sum);
+      assert.ok(
+        bucket.requests().some((r) => /partNumber=2\b/.test(r.url)),
+        'a multipart upload',
+      );
+      return;
+    }
+    const stored = storedFiles(dataDir);
+    assert.equal(stored.length, 1);
+    assert.equal(
+      execFileSync('sha256sum', [stored[0] as string], { encoding: 'utf8' }).split(' ')[0],
+      sha256sum,
+    );
+  });
 }

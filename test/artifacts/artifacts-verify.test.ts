@@ -86,62 +86,60 @@ for (const { backend, skip } of await databaseBackends()) {
 }
 
 for (const storageCase of await storageCases()) {
-  describe(
-    `verification and sweep of stored files [${storageCase.label}]`,
-    { skip: storageCase.skip },
-    () => {
-      it('re-hashes stored files: a file changed in storage or missing fails verification', async (t) => {
-        const { app, host, stored, overwrite, remove } = await verificationApp(t, storageCase);
-        await upload(app, { platform: 'windows', architecture: 'x64' }, host.file);
-        assert.equal(
-          (await admin(app, 'POST', `${UPLOAD_URL}/windows-x64/verify`, undefined, 200)).status,
-          'verified',
-        );
-        const [entry] = await stored();
-        await overwrite(entry as string, randomBytes(host.file.length));
-        const after = await admin(app, 'POST', `${UPLOAD_URL}/windows-x64/verify`, undefined, 200);
-        assert.equal(after.status, 'failed');
-        assert.match(after.status_reason, /SHA-256 mismatch/);
-        await remove(entry as string);
-        const gone = await admin(app, 'POST', `${UPLOAD_URL}/windows-x64/verify`, undefined, 200);
-        assert.equal(gone.status, 'failed');
-        assert.equal(gone.status_reason, 'the stored file is missing');
-      });
+  describe(`verification and sweep of stored files [${storageCase.label}]`, {
+    skip: storageCase.skip,
+  }, () => {
+    it('re-hashes stored files: a file changed in storage or missing fails verification', async (t) => {
+      const { app, host, stored, overwrite, remove } = await verificationApp(t, storageCase);
+      await upload(app, { platform: 'windows', architecture: 'x64' }, host.file);
+      assert.equal(
+        (await admin(app, 'POST', `${UPLOAD_URL}/windows-x64/verify`, undefined, 200)).status,
+        'verified',
+      );
+      const [entry] = await stored();
+      await overwrite(entry as string, randomBytes(host.file.length));
+      const after = await admin(app, 'POST', `${UPLOAD_URL}/windows-x64/verify`, undefined, 200);
+      assert.equal(after.status, 'failed');
+      assert.match(after.status_reason, /SHA-256 mismatch/);
+      await remove(entry as string);
+      const gone = await admin(app, 'POST', `${UPLOAD_URL}/windows-x64/verify`, undefined, 200);
+      assert.equal(gone.status, 'failed');
+      assert.equal(gone.status_reason, 'the stored file is missing');
+    });
 
-      it('the sweep removes files no build refers to once they are an hour old, and nothing else', async (t) => {
-        const clock = createManualClock(Date.now());
-        const { app, host, stored, plantOrphan, bucket } = await verificationApp(t, storageCase, {}, clock);
-        await upload(app, { platform: 'windows', architecture: 'x64' }, host.file);
-        const [kept] = await stored();
-        const orphan = await plantOrphan();
-        const { verifier } = app.gateway.artifacts;
-        assert.equal(await verifier.sweepUnreferencedFiles(), 0, 'within the grace period');
-        assert.deepEqual((await stored()).sort(), [kept, orphan].sort());
-        clock.advance(61 * 60 * 1000);
-        assert.equal(await verifier.sweepUnreferencedFiles(), 1);
-        assert.deepEqual(await stored(), [kept]);
-        if (bucket !== undefined) {
-          // Unfinished multipart uploads are looked for too (s3rver answers that it cannot list them).
-          assert.ok(bucket.requests().some((r) => r.method === 'GET' && /[?&]uploads(=|&|$)/.test(r.url)));
-        }
-        const file = await download(app, 'windows-x64');
-        assert.deepEqual(file.body, host.file, 'the referenced file is untouched');
-      });
+    it('the sweep removes files no build refers to once they are an hour old, and nothing else', async (t) => {
+      const clock = createManualClock(Date.now());
+      const { app, host, stored, plantOrphan, bucket } = await verificationApp(t, storageCase, {}, clock);
+      await upload(app, { platform: 'windows', architecture: 'x64' }, host.file);
+      const [kept] = await stored();
+      const orphan = await plantOrphan();
+      const { verifier } = app.gateway.artifacts;
+      assert.equal(await verifier.sweepUnreferencedFiles(), 0, 'within the grace period');
+      assert.deepEqual((await stored()).sort(), [kept, orphan].sort());
+      clock.advance(61 * 60 * 1000);
+      assert.equal(await verifier.sweepUnreferencedFiles(), 1);
+      assert.deepEqual(await stored(), [kept]);
+      if (bucket !== undefined) {
+        // Unfinished multipart uploads are looked for too (s3rver answers that it cannot list them).
+        assert.ok(bucket.requests().some((r) => r.method === 'GET' && /[?&]uploads(=|&|$)/.test(r.url)));
+      }
+      const file = await download(app, 'windows-x64');
+      assert.deepEqual(file.body, host.file, 'the referenced file is untouched');
+    });
 
-      it('the file of a deleted build is swept once it is an hour old', async (t) => {
-        const clock = createManualClock(Date.now());
-        const { app, host, stored } = await verificationApp(t, storageCase, {}, clock);
-        await upload(app, { platform: 'windows', architecture: 'x64' }, host.file);
-        const [deleted] = await stored();
-        await upload(app, { platform: 'linux', architecture: 'x64' }, host.file);
-        await admin(app, 'DELETE', `${UPLOAD_URL}/windows-x64`);
-        clock.advance(61 * 60 * 1000);
-        assert.equal(await app.gateway.artifacts.verifier.sweepUnreferencedFiles(), 1);
-        const left = await stored();
-        assert.equal(left.length, 1);
-        assert.ok(!left.includes(deleted as string));
-        assert.deepEqual((await download(app, 'linux-x64')).body, host.file);
-      });
-    },
-  );
+    it('the file of a deleted build is swept once it is an hour old', async (t) => {
+      const clock = createManualClock(Date.now());
+      const { app, host, stored } = await verificationApp(t, storageCase, {}, clock);
+      await upload(app, { platform: 'windows', architecture: 'x64' }, host.file);
+      const [deleted] = await stored();
+      await upload(app, { platform: 'linux', architecture: 'x64' }, host.file);
+      await admin(app, 'DELETE', `${UPLOAD_URL}/windows-x64`);
+      clock.advance(61 * 60 * 1000);
+      assert.equal(await app.gateway.artifacts.verifier.sweepUnreferencedFiles(), 1);
+      const left = await stored();
+      assert.equal(left.length, 1);
+      assert.ok(!left.includes(deleted as string));
+      assert.deepEqual((await download(app, 'linux-x64')).body, host.file);
+    });
+  });
 }

@@ -170,7 +170,7 @@ describe('the OpenAPI conformance check', () => {
     }
     const mediaTypes = (path: string) =>
       Object.keys(
-        (document.paths[path]?.get?.responses as Record<string, { content: object }>)[200]!.content,
+        (document.paths[path]!.get!.responses as Record<string, { content: object }>)[200]!.content,
       );
     const feeds = '/projects/{projectId}/channels/{channelId}';
     assert.deepEqual(mediaTypes(`${feeds}/sparkle/appcast.xml`), ['application/xml']);
