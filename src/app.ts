@@ -201,7 +201,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   let shared: SharedState | undefined;
   try {
     await migrateToLatest(database);
-    shared = createSharedState(config, logFailure, database);
+    shared = createSharedState(config, logFailure, database, config.rateLimits.redisTimeoutMs);
     if (!(await shared.connect())) {
       app.log.warn('Redis is not reachable yet: running on per-instance state until it is');
     }

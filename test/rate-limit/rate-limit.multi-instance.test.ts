@@ -45,7 +45,14 @@ describe('rate limits shared by two instances through Redis', { skip: await skip
     const shared = await Promise.all(Array.from({ length: LIMIT + 10 }, (_, i) => hit(i, '192.0.2.10')));
     const statuses = shared.map((r) => r.statusCode);
     const localDecisions = stores.map((store) => store.fallbackCount);
-    assert.equal(statuses.filter((s) => s === 200).length, LIMIT, `local decisions: ${localDecisions}`);
+    const failures = [a, b].flatMap((instance) =>
+      instance.logLines().filter((line) => line.context === 'rate-limit redis store'),
+    );
+    assert.equal(
+      statuses.filter((s) => s === 200).length,
+      LIMIT,
+      `local decisions: ${localDecisions}; ${JSON.stringify(failures)}`,
+    );
     assert.equal(statuses.filter((s) => s === 429).length, 10);
 
     await proxy.takeDown();
