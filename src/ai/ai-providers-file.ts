@@ -1,8 +1,9 @@
 /**
  * The optional providers file (`AI_PROVIDERS_FILE`, JSON or YAML): several deployments with type,
  * base URL, key, priority, weight, models, aliases, timeouts and concurrency limit. Unknown settings are reported
- * (a typo must not silently fall back to a default). What an entry of each type needs besides is its
- * kind's rule (`providersFile` in `providers/registry.ts`).
+ * (a typo must not silently fall back to a default). What an entry of a type needs beyond the common
+ * settings is its kind's `providersFile` rule (declared in its provider's file, listed in
+ * `providers/registry.ts`).
  */
 import { parse as parseYaml } from 'yaml';
 import type { HttpTimeouts } from './providers/http-transport.js';
