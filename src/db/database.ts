@@ -2,7 +2,7 @@ import path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { type Driver, Kysely, type LogEvent, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import pg from 'pg';
-import type { Config } from '../config.js';
+import type { CoreConfig } from '../config.js';
 import { ensurePrivateDirectory, ensurePrivateFile } from '../infra/private-files.js';
 import type { DialectName } from './dialect.js';
 import { recordDatabaseConnectionError } from './storage-faults.js';
@@ -70,7 +70,10 @@ class SqliteDialectKeepingErrors extends SqliteDialect {
   }
 }
 
-export function createDatabase(config: Pick<Config, 'database'>, options: DatabaseOptions = {}): Database {
+export function createDatabase(
+  config: Pick<CoreConfig, 'database'>,
+  options: DatabaseOptions = {},
+): Database {
   const log = options.onQuery;
   if (config.database.kind === 'sqlite') {
     const connection = openSqlite(config.database.file);

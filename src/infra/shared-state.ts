@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import type { Config } from '../config.js';
+import type { CoreConfig } from '../config.js';
 import type { Database } from '../db/database.js';
 import { type Cache, createMemoryCache, createRedisCache } from './cache.js';
 import { changeLogTransport } from './change-log.js';
@@ -26,7 +26,7 @@ export interface SharedState {
 }
 
 export function createSharedState(
-  config: Pick<Config, 'redisUrl' | 'redisPrefix' | 'changeLogPollMs'>,
+  config: Pick<CoreConfig, 'redisUrl' | 'redisPrefix' | 'changeLogPollMs'>,
   onError: (error: unknown, context: string) => void,
   database?: Database,
   /** The longest a caller of the command connection waits on its own (`RATE_LIMIT_REDIS_TIMEOUT_MS`). */
