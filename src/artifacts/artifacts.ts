@@ -1,13 +1,13 @@
 /**
- * The artifacts domain as the composition root sees it: storage (local disk or an S3-compatible
- * bucket), download links, uploads on the catalog's build route, and build verification, wired once.
+ * The artifacts domain as the composition root sees it, in two parts. The store — storage (local disk
+ * or an S3-compatible bucket), receiving uploaded files, releasing the files of deleted builds — is
+ * created first: the catalog's build service stores uploads in it. Download links and build
+ * verification, which read the catalog, are wired on top of it.
  */
 import path from 'node:path';
-import multipart from '@fastify/multipart';
 import type { Kysely } from 'kysely';
 import type { Catalog } from '../catalog/catalog.js';
 import { buildNotFound } from '../catalog/catalog-errors.js';
-import type { BuildUploads } from '../catalog/catalog-version-admin-routes.js';
 import { adminBuild } from '../catalog/catalog-views.js';
 import type { WriteContext } from '../catalog/catalog-writer.js';
 import type { Config } from '../config.js';
@@ -20,8 +20,7 @@ import { createArtifactsRepo } from './artifacts-repo.js';
 import { createS3ArtifactStorage, createS3Client } from './artifacts-s3-storage.js';
 import { createUrlSigner, resolveSigningSecret } from './artifacts-signed-urls.js';
 import { type ArtifactStorage, observeWrites } from './artifacts-storage.js';
-import { UploadFormSchema } from './artifacts-upload-form.js';
-import { createUploadService } from './artifacts-upload-service.js';
+import { createArtifactUploads } from './artifacts-uploads.js';
 import { createUrlChecker } from './artifacts-url-check.js';
 import { createBuildVerifier } from './artifacts-verifier.js';
 import { createDownloadTokens } from './download-tokens.js';
@@ -46,20 +45,49 @@ function createStorage(config: Pick<Config, 'artifacts' | 'dataDir'>): ArtifactS
   });
 }
 
-export function createArtifacts(deps: {
+/** Where uploaded files are kept, as the catalog's build service and deletions use it. */
+export function createArtifactStore(deps: {
   db: Kysely<Tables>;
-  catalog: Catalog;
-  clock: Clock;
   config: Pick<Config, 'artifacts' | 'dataDir'>;
   storageHealth: Pick<StorageHealth, 'failed' | 'succeeded'>;
   onError: (error: unknown, context: string) => void;
 }) {
-  const { catalog, clock, config } = deps;
-  const settings = config.artifacts;
-  const storage = observeWrites(createStorage(config), {
+  const storage = observeWrites(createStorage(deps.config), {
     failed: (error) => deps.storageHealth.failed(error),
     succeeded: () => deps.storageHealth.succeeded('artifact_writes'),
   });
+  const repo = createArtifactsRepo(deps.db);
+  return {
+    storage,
+    uploads: createArtifactUploads({ storage, maxUploadBytes: deps.config.artifacts.maxUploadBytes }),
+    /**
+     * Removes the stored files of deleted builds that no build refers to any more (promoted copies
+     * share files). A failure is logged; the periodic sweep removes what is left.
+     */
+    async releaseFiles(storageKeys: string[]): Promise<void> {
+      try {
+        const referenced = await repo.referencedStorageKeys(storageKeys);
+        for (const key of storageKeys) if (!referenced.has(key)) await storage.delete(key);
+      } catch (error) {
+        deps.onError(error, 'removing the files of deleted builds');
+      }
+    },
+  };
+}
+
+export type ArtifactStore = ReturnType<typeof createArtifactStore>;
+
+export function createArtifacts(deps: {
+  db: Kysely<Tables>;
+  store: ArtifactStore;
+  catalog: Catalog;
+  clock: Clock;
+  config: Pick<Config, 'artifacts' | 'dataDir'>;
+  onError: (error: unknown, context: string) => void;
+}) {
+  const { catalog, clock, config } = deps;
+  const { storage, uploads } = deps.store;
+  const settings = config.artifacts;
   const signing = resolveSigningSecret({ signingSecret: settings.signingSecret, dataDir: config.dataDir });
   const signer = createUrlSigner({ secret: signing.secret, clock, ttlMs: settings.signedUrlTtlMs });
   const repo = createArtifactsRepo(deps.db);
@@ -75,22 +103,6 @@ export function createArtifacts(deps: {
     onChanged: (projectIds) => catalog.readModel.changed(projectIds),
     onError: deps.onError,
   });
-  const uploads = createUploadService({
-    writer: catalog.writer,
-    storage,
-    maxUploadBytes: settings.maxUploadBytes,
-    onBuildAdded: (key) => verifier.buildAdded(key),
-  });
-
-  const buildUploads: BuildUploads = {
-    enable: async (scope) => {
-      await scope.register(multipart);
-    },
-    formSchema: UploadFormSchema,
-    isUpload: (request) => request.isMultipart(),
-    upload: uploads.upload,
-  };
-
   return {
     storage,
     /** Where the signing secret came from (`generated` is worth a log line). */
@@ -108,7 +120,6 @@ export function createArtifacts(deps: {
       ttlMs: settings.downloadTokenTtlMs,
     }),
     uploads,
-    buildUploads,
     verifier,
     verification: {
       /** Verifies one build now (access-checked like every catalog write) and returns it. */
@@ -132,18 +143,6 @@ export function createArtifacts(deps: {
           throw buildNotFound(key.projectId, key.channelId, key.version, key.buildId, []);
         return adminBuild(row, context.linkBase);
       },
-    },
-    /**
-     * Removes the stored files of deleted builds that no build refers to any more (promoted copies
-     * share files). A failure is logged; the periodic sweep removes what is left.
-     */
-    async releaseFiles(storageKeys: string[]): Promise<void> {
-      try {
-        const referenced = await repo.referencedStorageKeys(storageKeys);
-        for (const key of storageKeys) if (!referenced.has(key)) await storage.delete(key);
-      } catch (error) {
-        deps.onError(error, 'removing the files of deleted builds');
-      }
     },
     /**
      * Checks that files can be stored (failing with the problem named when not), removes uploads
