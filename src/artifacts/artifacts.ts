@@ -1,10 +1,8 @@
 /**
- * The artifacts domain as the composition root sees it, in two parts. The store — storage (local disk
- * or an S3-compatible bucket), receiving uploaded files, releasing the files of deleted builds — is
- * created first: the catalog's build service stores uploads in it. Download links and build
- * verification, which read the catalog, are wired on top of it.
+ * The artifacts domain as the composition root sees it: download links and build verification, which
+ * read the catalog, wired on top of the artifact store (`artifacts-store.ts`: storage, uploads,
+ * releasing files), which the catalog's build service uses and which is created before the catalog.
  */
-import path from 'node:path';
 import type { Kysely } from 'kysely';
 import type { Catalog } from '../catalog/catalog.js';
 import { buildNotFound } from '../catalog/catalog-errors.js';
@@ -13,14 +11,10 @@ import type { WriteContext } from '../catalog/catalog-writer.js';
 import type { Config } from '../config.js';
 import type { Tables } from '../db/tables.js';
 import type { Clock } from '../infra/clock.js';
-import type { StorageHealth } from '../infra/storage-health.js';
 import { createFileServer } from './artifacts-files.js';
-import { createLocalArtifactStorage } from './artifacts-local-storage.js';
 import { createArtifactsRepo } from './artifacts-repo.js';
-import { createS3ArtifactStorage, createS3Client } from './artifacts-s3-storage.js';
 import { createUrlSigner, resolveSigningSecret } from './artifacts-signed-urls.js';
-import { type ArtifactStorage, observeWrites } from './artifacts-storage.js';
-import { createArtifactUploads } from './artifacts-uploads.js';
+import type { ArtifactStore } from './artifacts-store.js';
 import { createUrlChecker } from './artifacts-url-check.js';
 import { createBuildVerifier } from './artifacts-verifier.js';
 import { createDownloadTokens } from './download-tokens.js';
@@ -31,51 +25,6 @@ export interface BuildPath {
   versionId: string;
   buildId: string;
 }
-
-/** The storage `ARTIFACT_STORAGE` names. */
-function createStorage(config: Pick<Config, 'artifacts' | 'dataDir'>): ArtifactStorage {
-  const settings = config.artifacts;
-  if (settings.storage.kind === 'local')
-    return createLocalArtifactStorage(path.join(config.dataDir, 'artifacts'));
-  return createS3ArtifactStorage({
-    config: settings.storage,
-    client: createS3Client(settings.storage),
-    maxUploadBytes: settings.maxUploadBytes,
-    linkTtlSeconds: Math.ceil(settings.signedUrlTtlMs / 1000),
-  });
-}
-
-/** Where uploaded files are kept, as the catalog's build service and deletions use it. */
-export function createArtifactStore(deps: {
-  db: Kysely<Tables>;
-  config: Pick<Config, 'artifacts' | 'dataDir'>;
-  storageHealth: Pick<StorageHealth, 'failed' | 'succeeded'>;
-  onError: (error: unknown, context: string) => void;
-}) {
-  const storage = observeWrites(createStorage(deps.config), {
-    failed: (error) => deps.storageHealth.failed(error),
-    succeeded: () => deps.storageHealth.succeeded('artifact_writes'),
-  });
-  const repo = createArtifactsRepo(deps.db);
-  return {
-    storage,
-    uploads: createArtifactUploads({ storage, maxUploadBytes: deps.config.artifacts.maxUploadBytes }),
-    /**
-     * Removes the stored files of deleted builds that no build refers to any more (promoted copies
-     * share files). A failure is logged; the periodic sweep removes what is left.
-     */
-    async releaseFiles(storageKeys: string[]): Promise<void> {
-      try {
-        const referenced = await repo.referencedStorageKeys(storageKeys);
-        for (const key of storageKeys) if (!referenced.has(key)) await storage.delete(key);
-      } catch (error) {
-        deps.onError(error, 'removing the files of deleted builds');
-      }
-    },
-  };
-}
-
-export type ArtifactStore = ReturnType<typeof createArtifactStore>;
 
 export function createArtifacts(deps: {
   db: Kysely<Tables>;

@@ -114,11 +114,15 @@ export function createCatalogBuildAdminService(deps: {
     return build;
   }
 
-  /** 404s of the path and 409 of a taken build id, before any file byte is read. */
+  /**
+   * 404s of the path and 409 of a taken build id, before any file byte is read: a read (no
+   * transaction, no read model dropped); the insert's transaction settles a race for the id.
+   */
   async function ensureFree(context: WriteContext, path: VersionPath, buildId: string): Promise<void> {
-    await writer.inProject(context, path.projectId, async (frame) => {
+    await writer.readProject(context.caller, path.projectId, async (frame) => {
       const { key } = await frame.version(path.channelId, path.versionId);
-      if ((await frame.tx.listBuilds(key)).some((build) => build.id === buildId)) throw conflict(buildId);
+      if ((await frame.queries.listBuilds(key)).some((build) => build.id === buildId))
+        throw conflict(buildId);
     });
   }
 
