@@ -26,7 +26,12 @@ import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { S3StorageConfig } from '../config.js';
 import { contentDisposition } from './artifacts-http-ranges.js';
-import { type BucketTarget, isMissingObject, objectStorageError } from './artifacts-s3-errors.js';
+import {
+  type BucketTarget,
+  isMissingObject,
+  OBJECT_STORAGE_CODES,
+  objectStorageError,
+} from './artifacts-s3-errors.js';
 import {
   type ArtifactStorage,
   assertArtifactKey,
@@ -266,8 +271,23 @@ export function createS3ArtifactStorage(deps: {
       );
     },
 
-    async ping() {
-      await headBucket();
+    /** Bounded as a whole, retries included: `/health` answers load balancers that wait only seconds. */
+    async ping(timeoutMs = 2_000) {
+      const abortSignal = AbortSignal.timeout(timeoutMs);
+      try {
+        await client.send(new HeadBucketCommand({ Bucket }), { abortSignal });
+      } catch (error) {
+        if (!abortSignal.aborted) throw objectStorageError(error, target, 'checking the bucket', true);
+        throw Object.assign(
+          new Error(
+            `Artifact storage: checking the bucket: ${target.endpoint} did not answer within ${timeoutMs} ms`,
+            {
+              cause: error,
+            },
+          ),
+          { code: OBJECT_STORAGE_CODES.unreachable },
+        );
+      }
     },
   };
 }

@@ -133,6 +133,24 @@ describe('S3 artifact storage', () => {
     assert.equal(halfBody.connections(), 1, 'a body that stops is not asked for again');
   });
 
+  it('the /health probe of a bucket that never answers gives up after its own bound, before the request timeout', {
+    timeout: 20_000,
+  }, async (t) => {
+    const stalled = await stalledEndpoint(t);
+    const config = { ...(await stalledBucketConfig(stalled.endpoint)), requestTimeoutMs: 60_000 };
+    const storage = createS3ArtifactStorage({
+      config,
+      client: createS3Client(config),
+      maxUploadBytes: 1024 * 1024,
+      linkTtlSeconds: 60,
+    });
+    await assert.rejects(storage.ping?.(200) ?? Promise.resolve(), {
+      message: `Artifact storage: checking the bucket: ${stalled.endpoint} did not answer within 200 ms`,
+      code: 'OBJECT_STORAGE_UNREACHABLE',
+    });
+    assert.equal(stalled.connections(), 1, 'no retry after the bound');
+  });
+
   it('/health shows whether the bucket answers', async (t) => {
     const { app, bucket } = await artifactTestApp(t, { backend: 'sqlite', storage: 's3' });
     const healthy = (await app.inject({ url: '/health' })).json();
