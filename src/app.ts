@@ -12,6 +12,7 @@ import { openAICompatRoutes } from './ai/openai-compat-routes.js';
 import type { Config } from './app-config.js';
 import { type Artifacts, createArtifacts } from './artifacts/artifacts.js';
 import { artifactsRoutes } from './artifacts/artifacts-routes.js';
+import { createArtifactStore } from './artifacts/artifacts-store.js';
 import { type AuditLog, createAuditLog } from './audit/audit-log.js';
 import { auditRoutes } from './audit/audit-routes.js';
 import { type Catalog, createCatalog } from './catalog/catalog.js';
@@ -245,6 +246,12 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     clock,
     config: { defaultRateLimit: config.rateLimits.key.max },
   });
+  const artifactStore = createArtifactStore({
+    db: database.db,
+    config,
+    storageHealth,
+    onError: logFailure,
+  });
   const catalog = createCatalog({
     db: database.db,
     bus: shared.bus,
@@ -253,15 +260,16 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     cacheTtlMs: config.cacheTtlMs,
     flushIntervalMs: config.keys.usageFlushIntervalMs,
     onError: logFailure,
+    uploads: artifactStore.uploads,
+    releaseFiles: artifactStore.releaseFiles,
     onBuildAdded: (key) => artifacts.verifier.buildAdded(key),
-    releaseFiles: (storageKeys) => artifacts.releaseFiles(storageKeys),
   });
   const artifacts = createArtifacts({
     db: database.db,
+    store: artifactStore,
     catalog,
     clock,
     config,
-    storageHealth,
     onError: logFailure,
   });
 
@@ -437,10 +445,7 @@ async function registerEverything(
       return { kind: 'valid', caller: await gateway.verifier.callerById(check.callerId) };
     },
   });
-  await app.register(catalogAdminRoutes, {
-    catalog: gateway.catalog,
-    uploads: gateway.artifacts.buildUploads,
-  });
+  await app.register(catalogAdminRoutes, { catalog: gateway.catalog });
   await app.register(artifactsRoutes, { artifacts: gateway.artifacts });
   await app.register(updatesPlugin, { updates: gateway.updates });
   await app.register(githubSyncRoutes, { github: gateway.github });

@@ -114,6 +114,13 @@ export interface S3StorageConfig {
   prefix: string;
   /** A CDN or public bucket URL: downloads redirect to `<base>/<prefix><key>` instead of a presigned link. */
   publicBaseUrl: string | undefined;
+  /**
+   * Longest wait for one request's answer (each part of an upload is a request of its own), and
+   * longest silence on its connection while a body streams.
+   */
+  requestTimeoutMs: number;
+  /** Longest wait for a connection to the endpoint. */
+  connectTimeoutMs: number;
 }
 
 export interface RateLimitRule {
@@ -367,6 +374,8 @@ function parseArtifactStorage(reader: ConfigReader): ArtifactsConfig['storage'] 
         : undefined,
     prefix,
     publicBaseUrl: reader.url('S3_PUBLIC_BASE_URL', undefined, ['https:', 'http:']),
+    requestTimeoutMs: reader.int('S3_REQUEST_TIMEOUT_MS', 30_000, 100, 10 * MINUTE),
+    connectTimeoutMs: reader.int('S3_CONNECT_TIMEOUT_MS', 5_000, 100, 10 * MINUTE),
   };
 }
 
