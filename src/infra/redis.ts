@@ -19,8 +19,11 @@ export function createRedisConnection(
     maxRetriesPerRequest: 1,
     connectTimeout: 2_000,
     // Never shorter than what a caller waits for on its own (the rate-limit check's bound), so that a
-    // stalled event loop does not fail a reply that arrived in time.
-    commandTimeout: Math.max(DEFAULT_COMMAND_TIMEOUT_MS, options.commandTimeoutMs ?? 0),
+    // stalled event loop does not fail a reply that arrived in time. A subscriber's SUBSCRIBE waits in
+    // the queue until the connection is up and holds for as long as it lasts: no timeout there.
+    ...(options.queueWhileOffline
+      ? {}
+      : { commandTimeout: Math.max(DEFAULT_COMMAND_TIMEOUT_MS, options.commandTimeoutMs ?? 0) }),
     retryStrategy: (attempt) => Math.min(attempt * 200, 2_000),
   });
 }

@@ -5,6 +5,7 @@ import { createMemoryCache } from '../../src/infra/cache.js';
 import { createLocalEventBus } from '../../src/infra/event-bus.js';
 import { createSharedState } from '../../src/infra/shared-state.js';
 import { skipUnless, TEST_REDIS_URL } from '../helpers/services.js';
+import { startRedisProxy } from '../rate-limit/redis-proxy.js';
 
 function nextEvent(bus: ReturnType<typeof createSharedState>['bus'], topic: string): Promise<unknown> {
   return new Promise((resolve) => {
@@ -69,6 +70,39 @@ describe('Redis shared state', { skip: await skipUnless('redis') }, () => {
     assert.deepEqual(await received, { hash: 'abc' });
     assert.deepEqual(onA, [{ hash: 'abc' }], 'the publisher handles its own event once, locally');
     assert.deepEqual(errors, []);
+  });
+
+  it('subscribes through a Redis that is slow to answer, without a failure', async (t) => {
+    // Every chunk towards Redis is held 1.5 s, longer than a command's own timeout (1 s): the
+    // subscriptions made at start wait for their answer instead of failing (as at the start of an
+    // instance on a loaded machine, whose SUBSCRIBE was refused as timed out).
+    const proxy = await startRedisProxy(TEST_REDIS_URL);
+    proxy.setDelay(1_500);
+    const prefix = `test:${randomBytes(6).toString('hex')}:`;
+    const errors: string[] = [];
+    const slow = createSharedState(
+      { redisUrl: proxy.url, redisPrefix: prefix, changeLogPollMs: 500 },
+      (e, c) => errors.push(`${c}: ${e}`),
+    );
+    const other = createSharedState(
+      { redisUrl: TEST_REDIS_URL, redisPrefix: prefix, changeLogPollMs: 500 },
+      (e, c) => errors.push(`${c}: ${e}`),
+    );
+    t.after(async () => {
+      await Promise.all([slow.close(), other.close()]);
+      await proxy.close();
+    });
+    const received = nextEvent(slow.bus, 'catalog.changed');
+    await slow.bus.ready();
+    await other.connect();
+    await other.bus.publish('catalog.changed', { project: 'trackly' });
+    assert.deepEqual(await received, { project: 'trackly' });
+    // Its command connection gives up on each command after 1 s (the cache and rate limits then
+    // decide locally); only its subscriptions are what this is about.
+    assert.deepEqual(
+      errors.filter((error) => !error.startsWith('redis connection:')),
+      [],
+    );
   });
 
   it('reports Redis as unhealthy without throwing when it cannot connect', async (t) => {
