@@ -19,6 +19,7 @@ import { adminBuild } from '../catalog/catalog-views.js';
 import type { CatalogWriter, WriteContext } from '../catalog/catalog-writer.js';
 import { isUniqueViolation } from '../db/dialect.js';
 import { AppError } from '../errors.js';
+import { formParts } from '../http/multipart-bodies.js';
 import { storageUnavailable } from '../infra/storage-health.js';
 import { DigestStream, type Digests, SizeLimitExceeded } from './artifacts-digests.js';
 import type { ArtifactStorage, StagedArtifact } from './artifacts-storage.js';
@@ -83,7 +84,7 @@ export function createUploadService(deps: {
     let received:
       | { form: UploadForm; digests: Digests; staged: StagedArtifact; storageKey: string }
       | undefined;
-    const parts = request.parts({
+    const parts = formParts(request, {
       limits: {
         fields: UPLOAD_FIELDS.length,
         fieldSize: MAX_FIELD_BYTES,

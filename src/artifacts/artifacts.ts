@@ -3,7 +3,6 @@
  * bucket), download links, uploads on the catalog's build route, and build verification, wired once.
  */
 import path from 'node:path';
-import multipart from '@fastify/multipart';
 import type { Kysely } from 'kysely';
 import type { Catalog } from '../catalog/catalog.js';
 import { buildNotFound } from '../catalog/catalog-errors.js';
@@ -12,6 +11,7 @@ import { adminBuild } from '../catalog/catalog-views.js';
 import type { WriteContext } from '../catalog/catalog-writer.js';
 import type { Config } from '../config.js';
 import type { Tables } from '../db/tables.js';
+import { enableMultipart } from '../http/multipart-bodies.js';
 import type { Clock } from '../infra/clock.js';
 import type { StorageHealth } from '../infra/storage-health.js';
 import { createFileServer } from './artifacts-files.js';
@@ -83,9 +83,7 @@ export function createArtifacts(deps: {
   });
 
   const buildUploads: BuildUploads = {
-    enable: async (scope) => {
-      await scope.register(multipart);
-    },
+    enable: enableMultipart,
     formSchema: UploadFormSchema,
     isUpload: (request) => request.isMultipart(),
     upload: uploads.upload,
