@@ -14,6 +14,7 @@ import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { buildAiTestApp, providerOfKind } from '../ai/ai-http-fixtures.js';
+import { multipart } from '../artifacts/artifacts-fixtures.js';
 import {
   addBuild,
   admin,
@@ -48,9 +49,10 @@ const NO_RATE_LIMITS = {
 
 /**
  * A project of its own for each operation (so that one operation deleting its project leaves the
- * others theirs): a published 1.0.0 on `stable` with a windows-x64 build, and a key.
+ * others theirs): a published 1.0.0 on `stable` with a windows-x64 build, and a key; for the signed
+ * file links also an uploaded build and a valid signature.
  */
-async function seed(app: FastifyInstance, index: number): Promise<Fixture> {
+async function seed(app: FastifyInstance, index: number, path: string): Promise<Fixture> {
   const projectId = `fuzz-${index}`;
   const keyName = `fuzz-key-${index}`;
   await createProject(app, { id: projectId, name: `Fuzz ${index}` });
@@ -63,7 +65,7 @@ async function seed(app: FastifyInstance, index: number): Promise<Fixture> {
   });
   await publishVersion(app, projectId, 'stable', '1.0.0');
   await admin(app, 'POST', '/admin/keys', { name: keyName, permissions: { canReadProjects: true } });
-  return {
+  const fixture: Fixture = {
     projectId,
     channelId: 'stable',
     versionId: '1.0.0',
@@ -76,6 +78,28 @@ async function seed(app: FastifyInstance, index: number): Promise<Fixture> {
     'query:platform': 'windows',
     'query:architecture': 'x64',
     'query:project_id': projectId,
+  };
+  if (!path.startsWith('/files/')) return fixture;
+  // The signed file links: an uploaded build, and the link its download redirects to.
+  const uploaded = await app.inject({
+    method: 'POST',
+    url: `/admin/projects/${projectId}/channels/stable/versions/1.0.0/builds`,
+    ...multipart(
+      { platform: 'linux', architecture: 'x64' },
+      Buffer.from('0123456789'.repeat(100)),
+      'app.bin',
+    ),
+  });
+  assert.equal(uploaded.statusCode, 201, uploaded.body);
+  const download = `/projects/${projectId}/channels/stable/versions/1.0.0/builds/linux-x64/download`;
+  const redirect = await app.inject({ url: download, headers: adminAuth });
+  const signed = new URL(String(redirect.headers.location));
+  return {
+    ...fixture,
+    buildId: 'linux-x64',
+    fileName: 'app.bin',
+    'query:expires': signed.searchParams.get('expires') ?? '',
+    'query:signature': signed.searchParams.get('signature') ?? '',
   };
 }
 
@@ -131,7 +155,7 @@ for (const { backend, skip } of await databaseBackends()) {
       const answered: Record<string, number> = {};
       const empty = await storedState(app, namespace.dataDir);
       for (const [index, operation] of operations.entries()) {
-        const fixture = await seed(app, index);
+        const fixture = await seed(app, index, operation.path);
         await settle(app);
         let stored = await storedState(app, namespace.dataDir);
         // The comparison sees writes: seeding changed what is stored.

@@ -96,10 +96,10 @@ function queryPairs(parameters: FuzzParameter[], fixture: Fixture, hostile: bool
   const pair = (parameter: FuzzParameter) => {
     const name = encode(parameter.name);
     const seeded = fixture[`query:${parameter.name}`];
-    const valid = fc.oneof(
-      ...(seeded === undefined ? [] : [fc.constant(seeded)]),
-      valueFor(parameter.schema, false).map(asText),
-    );
+    const valid = fc.oneof(...(seeded === undefined ? [] : [{ arbitrary: fc.constant(seeded), weight: 4 }]), {
+      arbitrary: valueFor(parameter.schema, false).map(asText),
+      weight: 1,
+    });
     const value = hostile
       ? fc.oneof(
           { arbitrary: valid.map(encode), weight: 3 },
@@ -111,7 +111,9 @@ function queryPairs(parameters: FuzzParameter[], fixture: Fixture, hostile: bool
     return fc
       .tuple(value, repeats, fc.boolean())
       .map(([text, times, present]) =>
-        present || parameter.required ? Array.from({ length: times }, () => `${name}=${text}`) : [],
+        present || parameter.required || seeded !== undefined
+          ? Array.from({ length: times }, () => `${name}=${text}`)
+          : [],
       );
   };
   const known = fc.tuple(...parameters.map(pair)).map((lists) => lists.flat());
@@ -320,11 +322,31 @@ function bodyFor(operation: FuzzOperation, hostile: boolean): fc.Arbitrary<Body>
   );
 }
 
-type Target = 'nothing' | 'path' | 'query' | 'body';
+/** Headers the gateway reads besides the credentials, with values a client may send anyway. */
+const HOSTILE_HEADERS: fc.Arbitrary<Record<string, string>> = fc.oneof(
+  fc.constantFrom('*', 'W/"x", "y"', '"', 'x'.repeat(10_000)).map((value) => ({ 'if-none-match': value })),
+  fc.constantFrom('', ' ', 'é'.repeat(300), 'x'.repeat(10_000)).map((value) => ({ 'x-client-id': value })),
+  fc
+    .constantFrom(
+      'bytes=999999999999999999999-',
+      'bytes=-0',
+      'bytes=5-1',
+      `bytes=${'0-1,'.repeat(500)}0-1`,
+      'lines=1-2',
+    )
+    .map((value) => ({ range: value })),
+  fc.constantFrom('', 'x'.repeat(500), '../../x', 'req_;drop').map((value) => ({ 'x-request-id': value })),
+  fc.constantFrom('not a date', '+275760-09-13', 'Thu, 01 Jan 1970 00:00:00 GMT').map((value) => ({
+    'if-modified-since': value,
+  })),
+  fc.constantFrom('1.2.3.4', 'garbage, ::1', 'x'.repeat(1000)).map((value) => ({ 'x-forwarded-for': value })),
+);
+
+type Target = 'nothing' | 'path' | 'query' | 'body' | 'headers';
 
 /**
- * Requests for `operation`: valid ones, and ones malformed in exactly one part (path, query or
- * body), so that each malformation reaches the code that reads that part instead of being
+ * Requests for `operation`: valid ones, and ones malformed in exactly one part (path, query,
+ * body or the headers the gateway reads), so that each malformation reaches the code that reads that part instead of being
  * refused for another.
  */
 export function requestsFor(
@@ -340,8 +362,9 @@ export function requestsFor(
         ),
         queryPairs(operation.query, fixture, target === 'query'),
         bodyFor(operation, target === 'body'),
+        target === 'headers' ? HOSTILE_HEADERS : fc.constant({}),
       )
-      .map(([values, pairs, body]): FuzzRequest => {
+      .map(([values, pairs, body, extraHeaders]): FuzzRequest => {
         let path = operation.path;
         operation.pathParams.forEach((parameter, i) => {
           path = path.replace(`{${parameter.name}}`, values[i] ?? '');
@@ -350,8 +373,11 @@ export function requestsFor(
         const request: FuzzRequest = {
           method: operation.method,
           url: `${path}${query}`,
-          headers:
-            body.contentType === undefined ? headers : { ...headers, 'content-type': body.contentType },
+          headers: {
+            ...extraHeaders,
+            ...headers,
+            ...(body.contentType === undefined ? {} : { 'content-type': body.contentType }),
+          },
           ...(body.payload === undefined ? {} : { payload: body.payload }),
           kind: `${target === 'nothing' ? 'valid' : `hostile ${target}`}, ${body.kind}`,
         };
@@ -364,6 +390,7 @@ export function requestsFor(
     { arbitrary: build('path'), weight: operation.pathParams.length > 0 ? 1 : 0 },
     { arbitrary: build('query'), weight: 1 },
     { arbitrary: build('body'), weight: takesBody ? 3 : 0 },
+    { arbitrary: build('headers'), weight: 1 },
   );
 }
 
@@ -372,6 +399,7 @@ export function describeRequest(request: FuzzRequest): string {
   const clip = (text: string) => (text.length > 300 ? `${text.slice(0, 300)}… (${text.length} chars)` : text);
   const body =
     request.payload === undefined ? '' : ` body ${JSON.stringify(clip(request.payload.toString('latin1')))}`;
-  const type = request.headers['content-type'];
-  return `${request.method} ${clip(request.url)} [${request.kind}]${type ? ` content-type ${clip(type)}` : ''}${body}`;
+  const { authorization: _credentials, ...shown } = request.headers;
+  const headers = Object.entries(shown).map(([name, value]) => ` ${name}: ${clip(value)}`);
+  return `${request.method} ${clip(request.url)} [${request.kind}]${headers.join('')}${body}`;
 }
