@@ -9,7 +9,7 @@ import { buildNotFound } from '../catalog/catalog-errors.js';
 import type { BuildUploads } from '../catalog/catalog-version-admin-routes.js';
 import { adminBuild } from '../catalog/catalog-views.js';
 import type { WriteContext } from '../catalog/catalog-writer.js';
-import type { Config } from '../config.js';
+import type { CoreConfig } from '../config.js';
 import type { Tables } from '../db/tables.js';
 import { enableMultipart } from '../http/multipart-bodies.js';
 import type { Clock } from '../infra/clock.js';
@@ -34,7 +34,7 @@ export interface BuildPath {
 }
 
 /** The storage `ARTIFACT_STORAGE` names. */
-function createStorage(config: Pick<Config, 'artifacts' | 'dataDir'>): ArtifactStorage {
+function createStorage(config: Pick<CoreConfig, 'artifacts' | 'dataDir'>): ArtifactStorage {
   const settings = config.artifacts;
   if (settings.storage.kind === 'local')
     return createLocalArtifactStorage(path.join(config.dataDir, 'artifacts'));
@@ -50,7 +50,7 @@ export function createArtifacts(deps: {
   db: Kysely<Tables>;
   catalog: Catalog;
   clock: Clock;
-  config: Pick<Config, 'artifacts' | 'dataDir'>;
+  config: Pick<CoreConfig, 'artifacts' | 'dataDir'>;
   storageHealth: Pick<StorageHealth, 'failed' | 'succeeded'>;
   onError: (error: unknown, context: string) => void;
 }) {

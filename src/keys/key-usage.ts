@@ -1,11 +1,3 @@
-/**
- * Per-key usage counters, aggregated in memory and written in batches with additive upserts, so
- * several instances can flush concurrently without losing counts. A failed flush keeps its counts
- * for the next one; the final flush runs on graceful shutdown. When writes happen, and so what a
- * crash can lose (one flush interval while writes take under a fifth of it), is `flush-schedule.ts`.
- */
-import type { FastifyInstance } from 'fastify';
-import type { AbandonedRequestHandler } from '../http/abandoned-requests.js';
 import type { Clock } from '../infra/clock.js';
 import { isoString } from '../infra/clock.js';
 import { createFlushSchedule } from '../infra/flush-schedule.js';
@@ -101,21 +93,3 @@ export function createKeyUsageTracker(deps: {
 }
 
 export type KeyUsageTracker = ReturnType<typeof createKeyUsageTracker>;
-
-/** Counts every response of a key-authenticated request; the admin key is not a record and is not counted. */
-export function registerKeyUsageHook(
-  app: FastifyInstance,
-  usage: KeyUsageTracker,
-  onAbandoned: (handler: AbandonedRequestHandler) => void,
-): void {
-  app.addHook('onResponse', (request, reply, done) => {
-    const caller = request.caller;
-    if (caller !== undefined && !caller.isAdmin) usage.recordRequest(caller.id, reply.statusCode >= 400);
-    done();
-  });
-  // The client closed the connection before the answer was complete: a request, and not a success.
-  onAbandoned((request) => {
-    const caller = request.caller;
-    if (caller !== undefined && !caller.isAdmin) usage.recordRequest(caller.id, true);
-  });
-}
