@@ -9,6 +9,7 @@ import type { FastifyRequest } from 'fastify';
 import '@fastify/multipart';
 import { SizeLimitExceeded } from '../artifacts/artifacts-digests.js';
 import { AppError } from '../errors.js';
+import { formParts } from '../http/multipart-bodies.js';
 import { storageUnavailable } from '../infra/storage-health.js';
 import {
   MAX_FIELD_BYTES,
@@ -61,17 +62,15 @@ export async function readBuildUpload<T>(
   receive: (form: UploadForm, file: Readable, end: () => Promise<void>) => Promise<T>,
 ): Promise<T> {
   const fields: Record<string, string> = {};
-  const parts = request
-    .parts({
-      limits: {
-        fields: UPLOAD_FIELDS.length,
-        fieldSize: MAX_FIELD_BYTES,
-        files: 1,
-        // One byte more than allowed, so that the digest stream sees an oversized file and refuses it.
-        fileSize: maxUploadBytes + 1,
-      },
-    })
-    [Symbol.asyncIterator]();
+  const parts = formParts(request, {
+    limits: {
+      fields: UPLOAD_FIELDS.length,
+      fieldSize: MAX_FIELD_BYTES,
+      files: 1,
+      // One byte more than allowed, so that the digest stream sees an oversized file and refuses it.
+      fileSize: maxUploadBytes + 1,
+    },
+  });
   try {
     for (let next = await parts.next(); next.done !== true; next = await parts.next()) {
       const part = next.value;

@@ -1,9 +1,9 @@
-import multipart from '@fastify/multipart';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import { AppError } from '../errors.js';
 import { errorResponses } from '../http/common-schemas.js';
+import { enableMultipart } from '../http/multipart-bodies.js';
 import type { Catalog } from './catalog.js';
 import {
   AdminBuildView,
@@ -172,7 +172,7 @@ export async function catalogVersionAdminRoutes(instance: FastifyInstance, deps:
   await app.register(async (scope) => {
     // Multipart bodies are left unread here: the build service streams the file part to storage.
     const uploads = builds.acceptsUploads;
-    if (uploads) await scope.register(multipart);
+    if (uploads) await enableMultipart(scope);
     scope.withTypeProvider<TypeBoxTypeProvider>().post(
       `${VERSIONS}/:versionId/builds`,
       {

@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { Type } from 'typebox';
 import {
+  isPlainText,
   MAX_INPUT_INTEGER,
   MODEL_TEXT_PATTERN,
   PLAIN_TEXT_PATTERN,
@@ -27,6 +28,8 @@ describe('plain text rule', () => {
       fc.property(fc.string({ unit: character, maxLength: 40 }), (text) => {
         const hasRefused = [...text].some((char) => isRefused(char.codePointAt(0) ?? 0));
         assert.equal(plainText.test(text), !hasRefused, JSON.stringify(text));
+        // The same rule for input no schema validates (multipart form fields).
+        assert.equal(isPlainText(text), !hasRefused, JSON.stringify(text));
       }),
       { numRuns: 2_000 },
     );

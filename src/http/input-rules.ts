@@ -19,6 +19,12 @@ import { MAX_PATH_PARAM_LENGTH } from './path-params.js';
 export const PLAIN_TEXT_PATTERN = '^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$';
 export const PLAIN_TEXT_MESSAGE =
   'must not contain control characters (NUL, ESC, …); only tab and line breaks are allowed';
+const PLAIN_TEXT = new RegExp(PLAIN_TEXT_PATTERN, 'u');
+
+/** The text rule, for input that is not validated by a schema (multipart form fields). */
+export function isPlainText(text: string): boolean {
+  return PLAIN_TEXT.test(text);
+}
 
 /**
  * Text handed to a model as is (chat messages, tool-call arguments): terminal output with its escape

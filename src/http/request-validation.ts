@@ -56,10 +56,37 @@ function explain(issue: ValidationIssue, data: unknown, httpPart: string | undef
   return issue;
 }
 
+/**
+ * Numbers that coercion from text made infinite. Ajv turns `?page=1e400` into Infinity, which its
+ * integer check lets through and its `minimum`/`maximum` checks skip (they test finite numbers only).
+ */
+function nonFiniteIssues(data: unknown, pointer = ''): ValidationIssue[] {
+  if (typeof data === 'number') {
+    if (Number.isFinite(data)) return [];
+    return [
+      {
+        keyword: 'type',
+        instancePath: pointer,
+        params: { type: 'number' },
+        message: 'must be a finite number',
+      },
+    ];
+  }
+  if (typeof data !== 'object' || data === null) return [];
+  return Object.entries(data).flatMap(([key, value]) =>
+    nonFiniteIssues(value, `${pointer}/${key.replaceAll('~', '~0').replaceAll('/', '~1')}`),
+  );
+}
+
 /** Wraps a compiled validator so that its errors read well; keeps what Fastify looks for on it. */
-function explained(validate: Validate, httpPart: string | undefined): Validate {
+function explained(validate: Validate, httpPart: string | undefined, coerced: boolean): Validate {
   const wrapped: Validate = (data, context) => {
     const valid = context === undefined ? validate(data) : validate(data, context);
+    const infinite = valid && coerced ? nonFiniteIssues(data) : [];
+    if (infinite.length > 0) {
+      wrapped.errors = infinite;
+      return false;
+    }
     wrapped.errors = valid ? null : (validate.errors ?? []).map((issue) => explain(issue, data, httpPart));
     return valid;
   };
@@ -84,8 +111,9 @@ export function requestValidatorFactory(): BuildValidator {
     const asSent = compilerWith(false);
     const fromText = compilerWith('array');
     return (route: RouteDefinition) => {
-      const compile = route.httpPart === 'body' ? asSent : fromText;
-      return explained(compile(route as never) as unknown as Validate, route.httpPart);
+      const coerced = route.httpPart !== 'body';
+      const compile = coerced ? fromText : asSent;
+      return explained(compile(route as never) as unknown as Validate, route.httpPart, coerced);
     };
   }) as unknown as BuildValidator;
 }

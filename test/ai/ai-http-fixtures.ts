@@ -15,6 +15,7 @@ import { startFakeAzureOpenAI } from '../helpers/fakes/fake-azure-openai.js';
 import { startFakeOpenAI } from '../helpers/fakes/fake-openai.js';
 import type { FakeServer } from '../helpers/fakes/fake-server.js';
 import { adminAuth, createKey } from '../helpers/keys.js';
+import type { Backend } from '../helpers/services.js';
 import { testConfig } from '../helpers/test-config.js';
 
 export const ANTHROPIC_KEY = 'sk-ant-fake';
@@ -27,6 +28,7 @@ const TEST_TIMEOUTS = { connectMs: 1_000, headersMs: 1_500, idleMs: 1_500, total
 export interface AiAppOptions {
   ai?: Partial<Omit<AiConfig, 'settings'>>;
   config?: Partial<Config>;
+  backend?: Backend;
 }
 
 /** A gateway whose AI providers come from `settings`, after its first health checks finished. */
@@ -42,7 +44,10 @@ export async function buildAiTestApp(
     ...options.ai,
     settings: resolveAiSettings(settings),
   };
-  const testApp = await buildTestApp(t, { config: { ai, ...options.config } });
+  const testApp = await buildTestApp(t, {
+    config: { ai, ...options.config },
+    ...(options.backend ? { backend: options.backend } : {}),
+  });
   // The startup probe also discovers the models of providers configured without a list.
   await testApp.app.gateway.ai.router.runHealthChecks();
   return testApp;

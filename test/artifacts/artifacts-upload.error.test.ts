@@ -183,6 +183,78 @@ for (const storageCase of await storageCases()) {
       assert.deepEqual(await buildRows(app), []);
     });
 
+    // Each of these was a 500, and a body ending inside the file part was never answered at all.
+    it('a form the parser cannot read is 400 and stores nothing', { timeout: 20_000 }, async (t) => {
+      const { app, stored } = await artifactTestApp(t, storageCase);
+      await trackly(app);
+      const form = (boundary: string) =>
+        `--${boundary}\r\nContent-Disposition: form-data; name="platform"\r\n\r\nlinux\r\n` +
+        `--${boundary}\r\nContent-Disposition: form-data; name="architecture"\r\n\r\nx64\r\n` +
+        `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="a.bin"\r\n\r\n${'x'.repeat(5000)}\r\n--${boundary}--\r\n`;
+      const long = 'b'.repeat(300);
+      const cases = [
+        { type: 'multipart/form-data', payload: form('b'), reason: /boundary/ },
+        {
+          type: `multipart/form-data; boundary=${'b'.repeat(71)}`,
+          payload: form('b'.repeat(71)),
+          reason: /boundary/,
+        },
+        { type: `multipart/form-data; boundary=${long}`, payload: form(long), reason: /boundary/ },
+        {
+          type: 'multipart/form-data; boundary=b',
+          payload: form('b').slice(0, 400),
+          reason: /ends inside|terminated/,
+        },
+      ];
+      for (const { type, payload, reason } of cases) {
+        const response = await app.inject({
+          method: 'POST',
+          url: UPLOAD_URL,
+          headers: { ...adminAuth, 'content-type': type },
+          payload,
+        });
+        assert.match(String(assertErrorEnvelope(response, 400, 'INVALID_REQUEST').message), reason);
+      }
+      assert.deepEqual(await stored(), []);
+      assert.deepEqual(await buildRows(app), []);
+      const seventy = 'b'.repeat(70);
+      const accepted = await app.inject({
+        method: 'POST',
+        url: UPLOAD_URL,
+        headers: { ...adminAuth, 'content-type': `multipart/form-data; boundary="${seventy}"` },
+        payload: form(seventy),
+      });
+      assert.equal(accepted.statusCode, 201, 'a quoted boundary of 70 characters is a boundary');
+    });
+
+    it('form fields and file names follow the text rule of every field', async (t) => {
+      const { app, stored } = await artifactTestApp(t, storageCase);
+      await trackly(app);
+      for (const [fields, fileName, field] of [
+        [{ platform: 'linux', architecture: 'x64', signature: 'sig\u0000' }, 'a.bin', 'signature'],
+        [{ platform: 'linux', architecture: 'x64', id: 'a\u001b[2J' }, 'a.bin', 'id'],
+        [{ platform: 'linux', architecture: 'x64', min_os_version: '1\u0085' }, 'a.bin', 'min_os_version'],
+        [{ platform: 'linux', architecture: 'x64' }, 'a\u007f.bin', 'file'],
+      ] as const) {
+        const response = await app.inject({
+          method: 'POST',
+          url: UPLOAD_URL,
+          ...multipart(fields, content, fileName),
+        });
+        const error = assertErrorEnvelope(response, 400, 'INVALID_REQUEST');
+        assert.equal((error.details as { fields: { field: string }[] }).fields[0]?.field, field);
+        assert.match(String(error.message), /control characters/);
+      }
+      const tabbed = await app.inject({
+        method: 'POST',
+        url: UPLOAD_URL,
+        ...multipart({ platform: 'linux', architecture: 'x64', signature: 'line one\nline\ttwo' }, content),
+      });
+      assert.equal(tabbed.statusCode, 201, 'tabs and line breaks are text');
+      assert.equal((await buildRows(app)).length, 1);
+      assert.equal((await stored()).length, 1);
+    });
+
     it('other routes still refuse multipart bodies with 415', async (t) => {
       const { app } = await artifactTestApp(t, storageCase);
       const response = await app.inject({

@@ -78,6 +78,26 @@ for (const { backend, skip } of await databaseBackends()) {
       assert.deepEqual([page.json().page, page.json().per_page], [2, 1]);
     });
 
+    it('a number in a query string that only overflows to Infinity is 400 naming the field', async (t) => {
+      const { app } = await buildTestApp(t, { backend });
+      for (const url of [
+        '/projects?page=1e400',
+        '/admin/audit?per_page=-1e400',
+        '/projects?page=1&per_page=1e999',
+      ]) {
+        const error = assertErrorEnvelope(
+          await app.inject({ url, headers: adminAuth }),
+          400,
+          'INVALID_REQUEST',
+        );
+        const field = url.includes('per_page') ? 'per_page' : 'page';
+        assert.deepEqual(error.details, {
+          location: 'querystring',
+          fields: [{ field, message: 'must be a finite number' }],
+        });
+      }
+    });
+
     it('a path parameter over 256 characters is 414 in the envelope, rate-limited and documented', async (t) => {
       const limits = testConfig().rateLimits;
       const { app } = await buildTestApp(t, {
