@@ -18,6 +18,9 @@ import { catalogAdminRoutes } from './catalog/catalog-admin-routes.js';
 import { catalogDownloadRoutes } from './catalog/catalog-download-routes.js';
 import { catalogRoutes } from './catalog/catalog-routes.js';
 import type { Config } from './config.js';
+import { sessionTokenOf } from './console/console-cookie.js';
+import { consoleRoutes } from './console/console-routes.js';
+import { type ConsoleSessions, createConsoleSessions } from './console/console-sessions.js';
 import { createDatabase, type Database, type DatabaseOptions } from './db/database.js';
 import { migrateToLatest } from './db/migrate.js';
 import { docsRoutes } from './docs/docs-routes.js';
@@ -58,9 +61,10 @@ import { createSharedState, type SharedState } from './infra/shared-state.js';
 import { createStorageHealth, type StorageHealth } from './infra/storage-health.js';
 import { createThrottledErrorLog } from './infra/throttled-log.js';
 import { createKeyUsageTracker, type KeyUsageTracker, registerKeyUsageHook } from './keys/key-usage.js';
+import { createKeyUsageSeries, type KeyUsageSeries } from './keys/key-usage-series.js';
 import { createKeyVerifier, type KeyVerifier } from './keys/key-verifier.js';
 import { createKeysRepo } from './keys/keys-repo.js';
-import { keysRoutes } from './keys/keys-routes.js';
+import { keysRoutes, keyUsageRoutes } from './keys/keys-routes.js';
 import { createKeysService, type KeysService } from './keys/keys-service.js';
 import { createMetrics, type Metrics, registerHttpMetrics } from './metrics/metrics.js';
 import { metricsRoutes } from './metrics/metrics-routes.js';
@@ -92,7 +96,11 @@ export interface Gateway {
   audit: AuditLog;
   verifier: KeyVerifier;
   usage: KeyUsageTracker;
+  /** Usage over time from the stored hourly buckets (`GET /admin/usage`). */
+  usageSeries: KeyUsageSeries;
   keys: KeysService;
+  /** Console sign-in sessions (cookies). */
+  consoleSessions: ConsoleSessions;
   catalog: Catalog;
   /** Update checks and feeds over the catalog's read model. */
   updates: UpdatesService;
@@ -236,6 +244,14 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     clock,
     config: { defaultRateLimit: config.rateLimits.key.max },
   });
+  const usageSeries = createKeyUsageSeries({ repo: keysRepo, usage, clock });
+  const consoleSessions = createConsoleSessions({
+    db: database.db,
+    verifier,
+    bus: shared.bus,
+    clock,
+    cacheTtlMs: config.keys.cacheTtlMs,
+  });
   const catalog = createCatalog({
     db: database.db,
     bus: shared.bus,
@@ -286,7 +302,9 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     audit,
     verifier,
     usage,
+    usageSeries,
     keys,
+    consoleSessions,
     catalog,
     updates,
     artifacts,
@@ -397,6 +415,7 @@ async function registerEverything(
     verifier: gateway.verifier,
     store: gateway.rateLimits,
     lockout: gateway.lockout,
+    sessions: { tokenOf: sessionTokenOf, resolve: (token) => gateway.consoleSessions.resolve(token) },
     limits: config.rateLimits,
     clock,
     onRejected: (policy) => gateway.metrics.rateLimitRejections.inc({ policy }),
@@ -420,6 +439,8 @@ async function registerEverything(
     metricsToken: config.metricsToken,
   });
   await app.register(keysRoutes, { keys: gateway.keys });
+  await app.register(keyUsageRoutes, { series: gateway.usageSeries });
+  await app.register(consoleRoutes, { sessions: gateway.consoleSessions });
   await app.register(catalogRoutes, { catalog: gateway.catalog });
   await app.register(catalogDownloadRoutes, {
     catalog: gateway.catalog,

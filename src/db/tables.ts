@@ -3,6 +3,7 @@
  * (they sort as text), booleans are 0/1 integers, structured values are JSON text.
  */
 import type { Generated } from 'kysely';
+import type { LatencyColumn } from '../keys/latency-histogram.js';
 
 export interface AuditLogTable {
   id: Generated<number>;
@@ -51,6 +52,30 @@ export interface ApiKeyUsageDailyTable {
   errors: number;
   prompt_tokens: number;
   completion_tokens: number;
+}
+
+/** Usage per key per hour (`hours` 1), rolled up per day (`hours` 24) after 90 days. */
+export type ApiKeyUsageBucketsTable = {
+  /** A key record's id, or `admin`. */
+  key_id: string;
+  /** Start of the bucket, ISO-8601 UTC (`2026-02-07T12:00:00Z`). */
+  starts_at: string;
+  hours: number;
+  requests: number;
+  errors: number;
+  prompt_tokens: number;
+  completion_tokens: number;
+} & Record<LatencyColumn, number>;
+
+export interface ConsoleSessionsTable {
+  /** SHA-256 (hex) of the session token the cookie holds. */
+  id_hash: string;
+  /** The key record's id, or `admin`. */
+  key_id: string;
+  /** SHA-256 (hex) of the secret signed in with: the session lasts while that secret works. */
+  key_hash: string;
+  created_at: string;
+  expires_at: string;
 }
 
 export type VersionStatus = 'draft' | 'published' | 'yanked';
@@ -203,6 +228,8 @@ export interface Tables {
   audit_log: AuditLogTable;
   api_keys: ApiKeysTable;
   api_key_usage_daily: ApiKeyUsageDailyTable;
+  api_key_usage_buckets: ApiKeyUsageBucketsTable;
+  console_sessions: ConsoleSessionsTable;
   projects: ProjectsTable;
   channels: ChannelsTable;
   versions: VersionsTable;

@@ -165,7 +165,7 @@ export function createFastLane(deps: FastLaneDeps): FastLane {
     counters.requests.inc();
     counters.duration.observe(durationMs / 1000);
     counters.answered.inc();
-    usage.recordRequest(plan.caller.id, false);
+    usage.recordRequest(plan.caller.id, false, durationMs);
     accessLog.info(
       {
         requestId,

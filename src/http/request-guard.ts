@@ -15,13 +15,20 @@
  *
  * Every limited response carries the headers of the most restrictive limit that applied.
  */
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import type { RateLimitsConfig } from '../config.js';
 import { AppError } from '../errors.js';
 import type { Clock } from '../infra/clock.js';
+import type { Caller } from '../keys/caller.js';
 import type { KeyVerifier } from '../keys/key-verifier.js';
 import type { RateLimitStore } from '../rate-limit/rate-limit-store.js';
-import { authenticate, authorize, presentedCredential } from './auth.js';
+import {
+  authenticate,
+  authenticateSession,
+  authorize,
+  presentedCredential,
+  type SessionCredentials,
+} from './auth.js';
 import { takeIpDecision } from './counted-ip.js';
 import type { GuessingLockout } from './guessing-lockout.js';
 import { type AppliedLimit, rateLimitExceeded, setRateLimitHeaders } from './rate-limit-headers.js';
@@ -32,6 +39,8 @@ export interface RequestGuardDeps {
   limits: RateLimitsConfig;
   clock: Clock;
   lockout: GuessingLockout;
+  /** Console sessions (cookies), taken by `session` routes and, without a key, by guarded ones. */
+  sessions: SessionCredentials;
   /** Counts rejections per policy (metrics). */
   onRejected?: (policy: string) => void;
 }
@@ -40,6 +49,7 @@ export function registerRequestGuard(app: FastifyInstance, deps: RequestGuardDep
   const { verifier, store, limits, clock, lockout } = deps;
 
   app.decorateRequest('caller', undefined);
+  app.decorateRequest('consoleSession', undefined);
 
   app.addHook('onRequest', async (request, reply) => {
     const { auth, rateGroup, limitIssuance, acceptsToken } = request.routeOptions.config;
@@ -80,10 +90,21 @@ export function registerRequestGuard(app: FastifyInstance, deps: RequestGuardDep
       return;
     }
 
-    const caller = await authenticateCounting(request, verifier, async () => {
+    const countFailure = async () => {
       await consume('unauthenticated', ip, limits.unauthenticated.max, limits.unauthenticated.windowMs);
       setRateLimitHeaders(reply, applied, clock.now());
-    });
+    };
+    const bySession =
+      auth === 'session' ||
+      (presentedCredential(request).kind === 'none' && deps.sessions.tokenOf(request) !== undefined);
+    let caller: Caller;
+    if (bySession) {
+      const session = await countingFailure(() => authenticateSession(request, deps.sessions), countFailure);
+      request.consoleSession = session;
+      caller = session.caller;
+    } else {
+      caller = await countingFailure(() => authenticate(request, verifier), countFailure);
+    }
     request.caller = caller;
     request.callerName = caller.name;
 
@@ -100,13 +121,9 @@ export function registerRequestGuard(app: FastifyInstance, deps: RequestGuardDep
 }
 
 /** Authenticates; on failure runs `onFailure` (which may throw a 429) before rethrowing the 401. */
-async function authenticateCounting(
-  request: FastifyRequest,
-  verifier: KeyVerifier,
-  onFailure: () => Promise<void>,
-) {
+async function countingFailure<T>(attempt: () => Promise<T>, onFailure: () => Promise<void>): Promise<T> {
   try {
-    return await authenticate(request, verifier);
+    return await attempt();
   } catch (error) {
     if (error instanceof AppError && error.code === 'UNAUTHORIZED') await onFailure();
     throw error;

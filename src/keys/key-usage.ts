@@ -10,6 +10,11 @@ import type { Clock } from '../infra/clock.js';
 import { isoString } from '../infra/clock.js';
 import { createFlushSchedule } from '../infra/flush-schedule.js';
 import type { KeysRepo, UsageDelta } from './keys-repo.js';
+import { emptyHistogram, latencyBucketOf } from './latency-histogram.js';
+
+const HOUR_MS = 3_600_000;
+/** Hourly usage is kept this long, then rolled up into days. */
+export const HOURLY_RETENTION_MS = 90 * 24 * HOUR_MS;
 
 export function createKeyUsageTracker(deps: {
   repo: KeysRepo;
@@ -22,17 +27,19 @@ export function createKeyUsageTracker(deps: {
 
   function bucket(keyId: string): UsageDelta {
     const now = isoString(clock.now());
-    const day = now.slice(0, 10);
-    const id = `${keyId}|${day}`;
+    const hour = `${now.slice(0, 13)}:00:00Z`;
+    const id = `${keyId}|${hour}`;
     let delta = pending.get(id);
     if (delta === undefined) {
       delta = {
         keyId,
-        day,
+        day: now.slice(0, 10),
+        hour,
         requests: 0,
         errors: 0,
         promptTokens: 0,
         completionTokens: 0,
+        latency: emptyHistogram(),
         lastUsedAt: undefined,
       };
       pending.set(id, delta);
@@ -44,7 +51,7 @@ export function createKeyUsageTracker(deps: {
 
   function mergeBack(deltas: UsageDelta[]): void {
     for (const delta of deltas) {
-      const id = `${delta.keyId}|${delta.day}`;
+      const id = `${delta.keyId}|${delta.hour}`;
       const current = pending.get(id);
       if (current === undefined) {
         pending.set(id, delta);
@@ -54,14 +61,29 @@ export function createKeyUsageTracker(deps: {
       current.errors += delta.errors;
       current.promptTokens += delta.promptTokens;
       current.completionTokens += delta.completionTokens;
+      for (let i = 0; i < current.latency.length; i++) current.latency[i]! += delta.latency[i] ?? 0;
       if (current.lastUsedAt === undefined || (delta.lastUsedAt ?? '') > current.lastUsedAt) {
         current.lastUsedAt = delta.lastUsedAt;
       }
     }
   }
 
+  /** Hours older than the retention become days; checked at most once an hour, after a write. */
+  let rolledUpAt = Number.NEGATIVE_INFINITY;
+  async function rollUp(): Promise<void> {
+    const now = clock.now();
+    if (now - rolledUpAt < HOUR_MS) return;
+    rolledUpAt = now;
+    const cutoff = Date.parse(`${isoString(now - HOURLY_RETENTION_MS).slice(0, 10)}T00:00:00Z`);
+    await repo.rollUpHoursBefore(isoString(cutoff));
+  }
+
   async function write(): Promise<void> {
-    if (pending.size === 0) return;
+    if (pending.size > 0) await writePending();
+    await rollUp().catch((error: unknown) => deps.onError(error, 'rolling up key usage'));
+  }
+
+  async function writePending(): Promise<void> {
     const batch = [...pending.values()];
     pending = new Map();
     try {
@@ -76,10 +98,12 @@ export function createKeyUsageTracker(deps: {
   const schedule = createFlushSchedule({ clock, intervalMs: deps.flushIntervalMs, write });
 
   return {
-    recordRequest(keyId: string, failed: boolean): void {
+    /** One answered request of a key (or of the admin key, id `admin`) and how long it took. */
+    recordRequest(keyId: string, failed: boolean, durationMs: number): void {
       const delta = bucket(keyId);
       delta.requests += 1;
       if (failed) delta.errors += 1;
+      delta.latency[latencyBucketOf(durationMs)]! += 1;
     },
 
     /** Token usage of AI calls, attributed to the calling key. */
@@ -102,7 +126,10 @@ export function createKeyUsageTracker(deps: {
 
 export type KeyUsageTracker = ReturnType<typeof createKeyUsageTracker>;
 
-/** Counts every response of a key-authenticated request; the admin key is not a record and is not counted. */
+/**
+ * Counts every response of an authenticated request, by key; the admin key's requests are counted
+ * under `admin` in the hourly series only (it has no key record, daily totals or last use).
+ */
 export function registerKeyUsageHook(
   app: FastifyInstance,
   usage: KeyUsageTracker,
@@ -110,12 +137,12 @@ export function registerKeyUsageHook(
 ): void {
   app.addHook('onResponse', (request, reply, done) => {
     const caller = request.caller;
-    if (caller !== undefined && !caller.isAdmin) usage.recordRequest(caller.id, reply.statusCode >= 400);
+    if (caller !== undefined) usage.recordRequest(caller.id, reply.statusCode >= 400, reply.elapsedTime);
     done();
   });
   // The client closed the connection before the answer was complete: a request, and not a success.
-  onAbandoned((request) => {
+  onAbandoned((request, reply) => {
     const caller = request.caller;
-    if (caller !== undefined && !caller.isAdmin) usage.recordRequest(caller.id, true);
+    if (caller !== undefined) usage.recordRequest(caller.id, true, reply.elapsedTime);
   });
 }

@@ -1,11 +1,36 @@
 import type { Insertable, Kysely, Selectable, Updateable } from 'kysely';
-import type { ApiKeysTable, Tables } from '../db/tables.js';
+import type { ApiKeysTable, ApiKeyUsageBucketsTable, Tables } from '../db/tables.js';
+import { ADMIN_CALLER } from './caller.js';
+import { LATENCY_COLUMNS, type LatencyColumn } from './latency-histogram.js';
+
+export type UsageBucketRow = Selectable<ApiKeyUsageBucketsTable>;
+
+type BucketCounts = Omit<ApiKeyUsageBucketsTable, 'key_id' | 'starts_at' | 'hours'>;
+const COUNT_COLUMNS = [
+  'requests',
+  'errors',
+  'prompt_tokens',
+  'completion_tokens',
+  ...LATENCY_COLUMNS,
+] as const satisfies readonly (keyof BucketCounts)[];
+
+function latencyColumns(histogram: readonly number[]): Record<LatencyColumn, number> {
+  return Object.fromEntries(LATENCY_COLUMNS.map((column, i) => [column, histogram[i] ?? 0])) as Record<
+    LatencyColumn,
+    number
+  >;
+}
 
 export type ApiKeyRow = Selectable<ApiKeysTable>;
 
 export interface UsageDelta {
+  /** A key record's id, or `admin` (counted in the hourly series only). */
   keyId: string;
   day: string;
+  /** Start of the hour, `2026-02-07T12:00:00Z`. */
+  hour: string;
+  /** Requests per duration bucket (`latency-histogram.ts`). */
+  latency: number[];
   requests: number;
   errors: number;
   promptTokens: number;
@@ -84,6 +109,18 @@ export function createKeysRepo(db: Kysely<Tables>) {
       if (deltas.length === 0) return;
       await db.transaction().execute(async (trx) => {
         for (const delta of deltas) {
+          await addToBucket(trx, {
+            key_id: delta.keyId,
+            starts_at: delta.hour,
+            hours: 1,
+            requests: delta.requests,
+            errors: delta.errors,
+            prompt_tokens: delta.promptTokens,
+            completion_tokens: delta.completionTokens,
+            ...latencyColumns(delta.latency),
+          });
+          // The admin key has no record: its use is in the hourly series only.
+          if (delta.keyId === ADMIN_CALLER.id) continue;
           await trx
             .insertInto('api_key_usage_daily')
             .values({
@@ -121,6 +158,47 @@ export function createKeysRepo(db: Kysely<Tables>) {
       });
     },
 
+    /**
+     * Folds the hourly rows that start before `cutoff` into one row per key and day. The rows are
+     * deleted and returned in one statement, so that instances rolling up at once never count an
+     * hour twice.
+     */
+    async rollUpHoursBefore(cutoff: string): Promise<number> {
+      return db.transaction().execute(async (trx) => {
+        const hours = await trx
+          .deleteFrom('api_key_usage_buckets')
+          .where('hours', '=', 1)
+          .where('starts_at', '<', cutoff)
+          .returningAll()
+          .execute();
+        const days = new Map<string, Insertable<ApiKeyUsageBucketsTable>>();
+        for (const hour of hours) {
+          const startsAt = `${hour.starts_at.slice(0, 10)}T00:00:00Z`;
+          const id = `${hour.key_id}|${startsAt}`;
+          let day = days.get(id) as Record<string, number | string> | undefined;
+          if (day === undefined) {
+            day = { key_id: hour.key_id, starts_at: startsAt, hours: 24 };
+            for (const column of COUNT_COLUMNS) day[column] = 0;
+            days.set(id, day as unknown as Insertable<ApiKeyUsageBucketsTable>);
+          }
+          for (const column of COUNT_COLUMNS) (day[column] as number) += Number(hour[column]);
+        }
+        for (const day of days.values()) await addToBucket(trx, day);
+        return hours.length;
+      });
+    },
+
+    /** Buckets that start in [from, to), hourly and daily, of one key or of every key. */
+    async usageBuckets(query: { from: string; to: string; keyId?: string }): Promise<UsageBucketRow[]> {
+      let select = db
+        .selectFrom('api_key_usage_buckets')
+        .selectAll()
+        .where('starts_at', '>=', query.from)
+        .where('starts_at', '<', query.to);
+      if (query.keyId !== undefined) select = select.where('key_id', '=', query.keyId);
+      return select.orderBy('starts_at').execute();
+    },
+
     async usageSince(firstDay: string) {
       return db
         .selectFrom('api_key_usage_daily')
@@ -144,6 +222,29 @@ export function createKeysRepo(db: Kysely<Tables>) {
         .execute();
     },
   };
+}
+
+/** Adds counts to a bucket row, creating it when missing (additive, safe from several instances). */
+async function addToBucket(
+  executor: Kysely<Tables>,
+  row: Insertable<ApiKeyUsageBucketsTable>,
+): Promise<void> {
+  await executor
+    .insertInto('api_key_usage_buckets')
+    .values(row)
+    .onConflict((oc) =>
+      oc
+        .columns(['key_id', 'hours', 'starts_at'])
+        .doUpdateSet((eb) =>
+          Object.fromEntries(
+            COUNT_COLUMNS.map((column) => [
+              column,
+              eb(`api_key_usage_buckets.${column}`, '+', eb.ref(`excluded.${column}`)),
+            ]),
+          ),
+        ),
+    )
+    .execute();
 }
 
 export type KeysRepo = ReturnType<typeof createKeysRepo>;
