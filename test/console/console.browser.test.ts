@@ -40,6 +40,31 @@ const NEXT_FRAMES = 'new Promise((done) => requestAnimationFrame(() => requestAn
 const STORED_STATE =
   '({ cookie: document.cookie, local: JSON.stringify(localStorage), session: JSON.stringify(sessionStorage) })';
 
+/** A 3 MB build file in a DataTransfer, as a drop from the desktop carries it. */
+const DROPPED_FILE = `(() => {
+  const transfer = new DataTransfer();
+  transfer.items.add(new File([new Uint8Array(3000000).fill(7)], 'trackly-1.0.0-win-x64.exe'));
+  return transfer;
+})()`;
+/** Records every value the upload's progress bar shows. */
+const WATCH_PROGRESS = `(() => {
+  window.progressSeen = [];
+  new MutationObserver(() => {
+    const bar = document.querySelector('progress');
+    if (bar) window.progressSeen.push(Number(bar.value));
+  }).observe(document.body, { subtree: true, childList: true, attributes: true, attributeFilter: ['value'] });
+})()`;
+/** A release write sent straight to the API from the session, with its CSRF token. */
+const FORBIDDEN_WRITE = `(async () => {
+  const session = await (await fetch('/console/session')).json();
+  const response = await fetch('/admin/projects/trackly/channels/stable/versions', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-csrf-token': session.csrf_token },
+    body: JSON.stringify({ version: '9.9.9' }),
+  });
+  return response.status;
+})()`;
+
 interface AxeViolation {
   id: string;
   impact?: string | null;
@@ -211,6 +236,99 @@ describe('web console in a browser', { skip }, () => {
     assert.match((await chart.getAttribute('aria-label')) ?? '', /Requests: total 7/);
     assert.equal(await chart.locator('canvas').count(), 1);
     await scanAndShoot(page, 'key-detail');
+    await context.close();
+  });
+
+  it('uploads a build with progress, publishes and yanks a version, and previews release notes', async () => {
+    const created = await testApp.app.inject({
+      method: 'POST',
+      url: '/admin/projects',
+      headers: adminAuth,
+      payload: { id: 'trackly', name: 'Trackly', description: 'Business asset management' },
+    });
+    assert.equal(created.statusCode, 201, created.body);
+    const { context, page } = await newPage();
+    await signIn(page, TEST_ADMIN_KEY);
+    await page.getByRole('link', { name: 'Releases' }).click();
+    await page.getByRole('link', { name: 'Trackly' }).waitFor();
+    await scanAndShoot(page, 'releases');
+    await page.getByRole('link', { name: 'stable' }).first().click();
+    await page.getByLabel('New draft version').fill('1.0.0');
+    await page.getByRole('button', { name: 'Create draft' }).click();
+    await page.locator('tr[data-version="1.0.0"]').getByText('draft').waitFor();
+    await page.getByRole('link', { name: '1.0.0' }).click();
+    await page.getByRole('button', { name: 'Publish' }).waitFor();
+
+    // Drop a 3 MB file on the drop zone, as a file manager would.
+    const dropped = await page.evaluateHandle(DROPPED_FILE);
+    await page.getByTestId('dropzone').dispatchEvent('drop', { dataTransfer: dropped });
+    await page.getByText('trackly-1.0.0-win-x64.exe (3,000,000 bytes)').waitFor();
+    await page.evaluate(WATCH_PROGRESS);
+    await page.getByRole('button', { name: 'Upload', exact: true }).click();
+    await page.getByText('Uploaded trackly-1.0.0-win-x64.exe').waitFor();
+    const seen = (await page.evaluate('window.progressSeen')) as number[];
+    assert.ok(seen.length >= 1 && seen.at(-1) === 1, `progress values ${seen}`);
+    const build = page.locator('tr[data-build="windows-x64"]');
+    await build.waitFor();
+    assert.match((await build.textContent()) ?? '', /3,000,000 B/);
+    assert.match((await build.textContent()) ?? '', /pending|verified/);
+
+    await page.getByLabel('Markdown').fill('## Changes\n- Faster start\n- <img src=x onerror=alert(1)>');
+    const preview = page.getByTestId('notes-preview');
+    assert.equal(await preview.locator('h2').textContent(), 'Changes');
+    assert.equal(await preview.locator('img').count(), 0, 'raw HTML is shown as text');
+    await page.getByRole('button', { name: 'Save notes' }).click();
+
+    await page.getByRole('button', { name: 'Publish' }).click();
+    await page.getByLabel('Yank reason').waitFor();
+    assert.equal(await page.locator('#version-heading .badge').textContent(), 'published');
+    await scanAndShoot(page, 'release-version');
+    await page.getByLabel('Yank reason').fill('crash on start');
+    await page.getByRole('button', { name: 'Yank' }).click();
+    await page.getByText('Yanked: crash on start').waitFor();
+    const stored = await testApp.app.inject({
+      url: '/admin/projects/trackly/channels/stable/versions/1.0.0',
+      headers: adminAuth,
+    });
+    const version = stored.json();
+    assert.equal(version.status, 'yanked');
+    assert.equal(version.yank_reason, 'crash on start');
+    assert.match(version.release_notes, /^## Changes/);
+    assert.equal(version.builds[0].file_size, 3_000_000);
+    await context.close();
+  });
+
+  it('shows a key without canManageProjects no release write controls, and refuses its writes', async () => {
+    for (const [url, payload] of [
+      ['/admin/projects/trackly/channels/stable/versions', { version: '1.1.0', status: 'published' }],
+    ] as const) {
+      const response = await testApp.app.inject({ method: 'POST', url, headers: adminAuth, payload });
+      assert.equal(response.statusCode, 201, response.body);
+    }
+    const reader = await createKey(testApp.app, {
+      name: 'reader',
+      permissions: { canReadProjects: true, canReadVersions: true },
+    });
+    const { context, page } = await newPage();
+    await signIn(page, reader);
+    assert.equal(await page.getByRole('link', { name: 'Keys' }).count(), 0);
+    assert.equal(await page.getByRole('link', { name: 'Audit log' }).count(), 0);
+    await page.goto(`${base}/console#/releases/trackly/stable`);
+    await page.locator('tr[data-version="1.1.0"]').waitFor();
+    assert.equal(
+      await page.locator('tr[data-version="1.0.0"]').count(),
+      0,
+      'readers see published versions only',
+    );
+    assert.equal(await page.getByLabel('New draft version').count(), 0);
+    await page.getByRole('link', { name: '1.1.0' }).click();
+    await page.getByRole('heading', { name: 'Builds' }).waitFor();
+    for (const name of ['Publish', 'Yank', 'Upload', 'Promote', 'Save notes']) {
+      assert.equal(await page.getByRole('button', { name, exact: true }).count(), 0, `no ${name} button`);
+    }
+    await scanAndShoot(page, 'release-reader');
+    const status = await page.evaluate(FORBIDDEN_WRITE);
+    assert.equal(status, 403);
     await context.close();
   });
 
