@@ -13,7 +13,9 @@ import { gzipSync } from 'node:zlib';
 import { AxeBuilder } from '@axe-core/playwright';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { CONSOLE_BUNDLE_DIR } from '../../src/console/console-routes.js';
-import { buildTestApp } from '../helpers/build-test-app.js';
+import { buildAiTestApp, OPENAI_KEY } from '../ai/ai-http-fixtures.js';
+import type { buildTestApp } from '../helpers/build-test-app.js';
+import { startFakeOpenAI } from '../helpers/fakes/fake-openai.js';
 import { adminAuth, bearer, createKey } from '../helpers/keys.js';
 import { REQUIRE_SERVICES } from '../helpers/services.js';
 import { TEST_ADMIN_KEY } from '../helpers/test-config.js';
@@ -81,7 +83,10 @@ describe('web console in a browser', { skip }, () => {
   const cleanups: (() => unknown)[] = [];
 
   before(async () => {
-    testApp = await buildTestApp({ after: (fn: () => unknown) => cleanups.push(fn) } as never);
+    const hooks = { after: (fn: () => unknown) => void cleanups.push(fn) };
+    const openai = await startFakeOpenAI({ apiKey: OPENAI_KEY });
+    cleanups.push(() => openai.close());
+    testApp = await buildAiTestApp(hooks, { openai: { apiKey: OPENAI_KEY, baseUrl: `${openai.url}/v1` } });
     const address = await testApp.app.listen({ port: 0, host: '127.0.0.1' });
     // `localhost`, not the address: the forged page below is served from 127.0.0.1, another site.
     base = `http://localhost:${new URL(address).port}`;
@@ -329,6 +334,44 @@ describe('web console in a browser', { skip }, () => {
     await scanAndShoot(page, 'release-reader');
     const status = await page.evaluate(FORBIDDEN_WRITE);
     assert.equal(status, 403);
+    await context.close();
+  });
+
+  it('lists AI providers and tokens by key, and filters the audit log', async () => {
+    const key = await createKey(testApp.app, { name: 'ai-user', permissions: { canUseAI: true } });
+    const chat = await fetch(`${base}/ai/chat`, {
+      method: 'POST',
+      headers: { ...bearer(key), 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Hello' }] }),
+    });
+    assert.equal(chat.status, 200, await chat.clone().text());
+    const tokens = ((await chat.json()) as { tokens_used: number }).tokens_used;
+    assert.ok(tokens > 0);
+
+    const { context, page } = await newPage();
+    await signIn(page, TEST_ADMIN_KEY);
+    await page.getByRole('link', { name: 'AI' }).click();
+    const provider = page.getByRole('row', { name: /openai/ });
+    await provider.waitFor();
+    assert.match((await provider.textContent()) ?? '', /available/);
+    const used = page.getByRole('row', { name: /ai-user/ });
+    await used.waitFor();
+    assert.match((await used.textContent()) ?? '', new RegExp(`${tokens}$`));
+    await scanAndShoot(page, 'ai');
+
+    await page.getByRole('link', { name: 'Audit log' }).click();
+    await page.getByLabel('Project').selectOption('trackly');
+    await page.getByRole('button', { name: 'Filter' }).click();
+    await page.getByText('version.yanked').waitFor();
+    const targets = await page.locator('tbody tr td:nth-child(4)').allTextContents();
+    assert.ok(targets.length >= 3);
+    for (const target of targets) assert.match(target, /^(project trackly|\w+ trackly\/)/);
+    await page.getByLabel('Actor').fill('nobody');
+    await page.getByRole('button', { name: 'Filter' }).click();
+    await page.getByText('0 entries').waitFor();
+    await page.getByRole('button', { name: 'Clear' }).click();
+    await page.getByText('key.created').first().waitFor();
+    await scanAndShoot(page, 'audit');
     await context.close();
   });
 
