@@ -140,6 +140,7 @@ export interface UsageAnswer {
     completion_tokens: number;
     requests_series: number[];
   }[];
+  models: { model: string; prompt_tokens: number; completion_tokens: number; tokens_series: number[] }[];
 }
 
 export interface KeyView {

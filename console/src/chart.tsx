@@ -88,7 +88,7 @@ function summary(values: (number | null)[]): string {
 }
 
 /** A small line of requests per point, for tables; its numbers are in the label. */
-export function Sparkline(props: { values: number[]; label: string }) {
+export function Sparkline(props: { values: number[]; label: string; unit?: string }) {
   const max = Math.max(1, ...props.values);
   const step = props.values.length > 1 ? 100 / (props.values.length - 1) : 100;
   const points = props.values
@@ -101,7 +101,7 @@ export function Sparkline(props: { values: number[]; label: string }) {
       viewBox="0 0 100 20"
       preserveAspectRatio="none"
       role="img"
-      aria-label={`${props.label}: ${total} requests`}
+      aria-label={`${props.label}: ${total} ${props.unit ?? 'requests'}`}
     >
       <polyline
         points={points}

@@ -67,6 +67,17 @@ export type ApiKeyUsageBucketsTable = {
   completion_tokens: number;
 } & Record<LatencyColumn, number>;
 
+/** AI tokens per key, model and hour (`hours` 1), rolled up per day (`hours` 24) after 90 days. */
+export interface ApiKeyModelTokensTable {
+  key_id: string;
+  /** The model that answered (or, when the provider did not say, the one asked for). */
+  model: string;
+  starts_at: string;
+  hours: number;
+  prompt_tokens: number;
+  completion_tokens: number;
+}
+
 export interface ConsoleSessionsTable {
   /** SHA-256 (hex) of the session token the cookie holds. */
   id_hash: string;
@@ -229,6 +240,7 @@ export interface Tables {
   api_keys: ApiKeysTable;
   api_key_usage_daily: ApiKeyUsageDailyTable;
   api_key_usage_buckets: ApiKeyUsageBucketsTable;
+  api_key_model_tokens: ApiKeyModelTokensTable;
   console_sessions: ConsoleSessionsTable;
   projects: ProjectsTable;
   channels: ChannelsTable;

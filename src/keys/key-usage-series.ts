@@ -83,6 +83,15 @@ export const UsageResponse = Type.Object({
     }),
     { description: 'Keys used in the range, most requests first' },
   ),
+  models: Type.Array(
+    Type.Object({
+      model: Type.String({ description: 'The model that answered (else the one asked for)' }),
+      prompt_tokens: Type.Integer(),
+      completion_tokens: Type.Integer(),
+      tokens_series: Type.Array(Type.Integer(), { description: 'Tokens per point, aligned with `series.t`' }),
+    }),
+    { description: 'AI tokens by model in the range (of the key, with `key_id`), most first' },
+  ),
 });
 export type UsageAnswer = Static<typeof UsageResponse>;
 
@@ -98,9 +107,11 @@ export function createKeyUsageSeries(deps: { repo: KeysRepo; usage: KeyUsageTrac
       const last = now - (now % stepMs);
       const from = last - (points - 1) * stepMs;
       const to = last + stepMs;
-      const [rows, keys] = await Promise.all([
-        repo.usageBuckets({ from: isoString(from), to: isoString(to), ...(keyId ? { keyId } : {}) }),
+      const window = { from: isoString(from), to: isoString(to), ...(keyId ? { keyId } : {}) };
+      const [rows, keys, modelRows] = await Promise.all([
+        repo.usageBuckets(window),
         repo.list({ includeRevoked: true }),
+        repo.modelTokens(window),
       ]);
       const names = new Map(keys.map((k) => [k.id, k.name]));
       names.set(ADMIN_CALLER.id, ADMIN_CALLER.name);
@@ -147,6 +158,22 @@ export function createKeyUsageSeries(deps: { repo: KeysRepo; usage: KeyUsageTrac
         key.completion_tokens += n.completion_tokens;
         key.requests_series[index]! += n.requests;
       }
+      const models = new Map<string, UsageAnswer['models'][number]>();
+      for (const row of modelRows) {
+        const index = Math.floor((Date.parse(row.starts_at) - from) / stepMs);
+        if (index < 0 || index >= points) continue;
+        let model = models.get(row.model);
+        if (model === undefined) {
+          model = { model: row.model, prompt_tokens: 0, completion_tokens: 0, tokens_series: zeros() };
+          models.set(row.model, model);
+        }
+        const prompt = Number(row.prompt_tokens);
+        const completion = Number(row.completion_tokens);
+        model.prompt_tokens += prompt;
+        model.completion_tokens += completion;
+        model.tokens_series[index]! += prompt + completion;
+      }
+      const byTokens = (m: UsageAnswer['models'][number]) => m.prompt_tokens + m.completion_tokens;
       return {
         range,
         step,
@@ -163,6 +190,9 @@ export function createKeyUsageSeries(deps: { repo: KeysRepo; usage: KeyUsageTrac
           p99_ms: histograms.map((h) => latencyQuantile(h, 0.99)),
         },
         keys: [...perKey.values()].sort((a, b) => b.requests - a.requests || a.name.localeCompare(b.name)),
+        models: [...models.values()].sort(
+          (a, b) => byTokens(b) - byTokens(a) || a.model.localeCompare(b.model),
+        ),
       };
     },
   };

@@ -15,6 +15,7 @@ import { emptyHistogram, latencyBucketOf } from './latency-histogram.js';
 const HOUR_MS = 3_600_000;
 /** Hourly usage is kept this long, then rolled up into days. */
 export const HOURLY_RETENTION_MS = 90 * 24 * HOUR_MS;
+const MODEL_NAME_MAX = 200;
 
 export function createKeyUsageTracker(deps: {
   repo: KeysRepo;
@@ -40,6 +41,7 @@ export function createKeyUsageTracker(deps: {
         promptTokens: 0,
         completionTokens: 0,
         latency: emptyHistogram(),
+        models: {},
         lastUsedAt: undefined,
       };
       pending.set(id, delta);
@@ -62,6 +64,11 @@ export function createKeyUsageTracker(deps: {
       current.promptTokens += delta.promptTokens;
       current.completionTokens += delta.completionTokens;
       for (let i = 0; i < current.latency.length; i++) current.latency[i]! += delta.latency[i] ?? 0;
+      for (const [model, [prompt, completion]] of Object.entries(delta.models)) {
+        const counts = (current.models[model] ??= [0, 0]);
+        counts[0] += prompt;
+        counts[1] += completion;
+      }
       if (current.lastUsedAt === undefined || (delta.lastUsedAt ?? '') > current.lastUsedAt) {
         current.lastUsedAt = delta.lastUsedAt;
       }
@@ -106,11 +113,16 @@ export function createKeyUsageTracker(deps: {
       delta.latency[latencyBucketOf(durationMs)]! += 1;
     },
 
-    /** Token usage of AI calls, attributed to the calling key. */
-    recordTokens(keyId: string, promptTokens: number, completionTokens: number): void {
+    /** Token usage of AI calls, attributed to the calling key (and to the model, when known). */
+    recordTokens(keyId: string, promptTokens: number, completionTokens: number, model?: string): void {
       const delta = bucket(keyId);
       delta.promptTokens += promptTokens;
       delta.completionTokens += completionTokens;
+      if (model !== undefined) {
+        const counts = (delta.models[model.slice(0, MODEL_NAME_MAX)] ??= [0, 0]);
+        counts[0] += promptTokens;
+        counts[1] += completionTokens;
+      }
     },
 
     /** Writes everything counted so far; concurrent calls are serialised. */

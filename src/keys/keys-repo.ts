@@ -1,5 +1,5 @@
 import type { Insertable, Kysely, Selectable, Updateable } from 'kysely';
-import type { ApiKeysTable, ApiKeyUsageBucketsTable, Tables } from '../db/tables.js';
+import type { ApiKeyModelTokensTable, ApiKeysTable, ApiKeyUsageBucketsTable, Tables } from '../db/tables.js';
 import { ADMIN_CALLER } from './caller.js';
 import { LATENCY_COLUMNS, type LatencyColumn } from './latency-histogram.js';
 
@@ -31,6 +31,8 @@ export interface UsageDelta {
   hour: string;
   /** Requests per duration bucket (`latency-histogram.ts`). */
   latency: number[];
+  /** AI tokens per model: [prompt, completion]. */
+  models: Record<string, [number, number]>;
   requests: number;
   errors: number;
   promptTokens: number;
@@ -119,6 +121,16 @@ export function createKeysRepo(db: Kysely<Tables>) {
             completion_tokens: delta.completionTokens,
             ...latencyColumns(delta.latency),
           });
+          for (const [model, [prompt, completion]] of Object.entries(delta.models)) {
+            await addModelTokens(trx, {
+              key_id: delta.keyId,
+              model,
+              starts_at: delta.hour,
+              hours: 1,
+              prompt_tokens: prompt,
+              completion_tokens: completion,
+            });
+          }
           // The admin key has no record: its use is in the hourly series only.
           if (delta.keyId === ADMIN_CALLER.id) continue;
           await trx
@@ -184,6 +196,29 @@ export function createKeysRepo(db: Kysely<Tables>) {
           for (const column of COUNT_COLUMNS) (day[column] as number) += Number(hour[column]);
         }
         for (const day of days.values()) await addToBucket(trx, day);
+        const modelHours = await trx
+          .deleteFrom('api_key_model_tokens')
+          .where('hours', '=', 1)
+          .where('starts_at', '<', cutoff)
+          .returningAll()
+          .execute();
+        const modelDays = new Map<string, Insertable<ApiKeyModelTokensTable>>();
+        for (const hour of modelHours) {
+          const startsAt = `${hour.starts_at.slice(0, 10)}T00:00:00Z`;
+          const id = `${hour.key_id}|${hour.model}|${startsAt}`;
+          const day = modelDays.get(id) ?? {
+            key_id: hour.key_id,
+            model: hour.model,
+            starts_at: startsAt,
+            hours: 24,
+            prompt_tokens: 0,
+            completion_tokens: 0,
+          };
+          day.prompt_tokens = Number(day.prompt_tokens) + Number(hour.prompt_tokens);
+          day.completion_tokens = Number(day.completion_tokens) + Number(hour.completion_tokens);
+          modelDays.set(id, day);
+        }
+        for (const day of modelDays.values()) await addModelTokens(trx, day);
         return hours.length;
       });
     },
@@ -197,6 +232,17 @@ export function createKeysRepo(db: Kysely<Tables>) {
         .where('starts_at', '<', query.to);
       if (query.keyId !== undefined) select = select.where('key_id', '=', query.keyId);
       return select.orderBy('starts_at').execute();
+    },
+
+    /** AI tokens per key and model in buckets that start in [from, to). */
+    async modelTokens(query: { from: string; to: string; keyId?: string }) {
+      let select = db
+        .selectFrom('api_key_model_tokens')
+        .selectAll()
+        .where('starts_at', '>=', query.from)
+        .where('starts_at', '<', query.to);
+      if (query.keyId !== undefined) select = select.where('key_id', '=', query.keyId);
+      return select.execute();
     },
 
     async usageSince(firstDay: string) {
@@ -243,6 +289,26 @@ async function addToBucket(
             ]),
           ),
         ),
+    )
+    .execute();
+}
+
+async function addModelTokens(
+  executor: Kysely<Tables>,
+  row: Insertable<ApiKeyModelTokensTable>,
+): Promise<void> {
+  await executor
+    .insertInto('api_key_model_tokens')
+    .values(row)
+    .onConflict((oc) =>
+      oc.columns(['key_id', 'model', 'hours', 'starts_at']).doUpdateSet((eb) => ({
+        prompt_tokens: eb('api_key_model_tokens.prompt_tokens', '+', eb.ref('excluded.prompt_tokens')),
+        completion_tokens: eb(
+          'api_key_model_tokens.completion_tokens',
+          '+',
+          eb.ref('excluded.completion_tokens'),
+        ),
+      })),
     )
     .execute();
 }

@@ -56,6 +56,8 @@ const WATCH_PROGRESS = `(() => {
     if (bar) window.progressSeen.push(Number(bar.value));
   }).observe(document.body, { subtree: true, childList: true, attributes: true, attributeFilter: ['value'] });
 })()`;
+const NO_KEY_ENTRIES = `![...document.querySelectorAll('tbody tr td:nth-child(4)')].some((cell) =>
+  cell.textContent.startsWith('api_key'))`;
 /** A release write sent straight to the API from the session, with its CSRF token. */
 const FORBIDDEN_WRITE = `(async () => {
   const session = await (await fetch('/console/session')).json();
@@ -357,11 +359,16 @@ describe('web console in a browser', { skip }, () => {
     const used = page.getByRole('row', { name: /ai-user/ });
     await used.waitFor();
     assert.match((await used.textContent()) ?? '', new RegExp(`${tokens}$`));
+    const model = page.getByRole('row', { name: /gpt-4o-mini/ }).last();
+    assert.match((await model.textContent()) ?? '', new RegExp(`^gpt-4o-mini\\d+\\d+${tokens}`));
     await scanAndShoot(page, 'ai');
 
     await page.getByRole('link', { name: 'Audit log' }).click();
+    await page.getByText('key.created').first().waitFor();
     await page.getByLabel('Project').selectOption('trackly');
     await page.getByRole('button', { name: 'Filter' }).click();
+    // The filtered answer replaces the whole list: no key entry is left in it.
+    await page.waitForFunction(NO_KEY_ENTRIES);
     await page.getByText('version.yanked').waitFor();
     const targets = await page.locator('tbody tr td:nth-child(4)').allTextContents();
     assert.ok(targets.length >= 3);

@@ -62,6 +62,7 @@ for (const { backend, skip } of await databaseBackends()) {
       for (const hour of [0, 1, 5]) {
         clock.set(Date.UTC(2026, 1, 7, 10 + hour, 0));
         await app.inject({ url: '/projects', headers: bearer(key) });
+        app.gateway.usage.recordTokens(keyId, 2, 1, 'gpt-4o-mini');
         await app.gateway.usage.flush();
       }
       const db = app.gateway.database.db;
@@ -80,11 +81,21 @@ for (const { backend, skip } of await databaseBackends()) {
         rows.map((r) => [Number(r.hours), Number(r.requests)]),
         [[24, 3]],
       );
+      const models = await db
+        .selectFrom('api_key_model_tokens')
+        .selectAll()
+        .where('key_id', '=', keyId)
+        .execute();
+      assert.deepEqual(
+        models.map((m) => [m.model, Number(m.hours), Number(m.prompt_tokens), Number(m.completion_tokens)]),
+        [['gpt-4o-mini', 24, 6, 3]],
+      );
       const usage = await app.inject({ url: `/admin/usage?range=90d&key_id=${keyId}`, headers: adminAuth });
       assert.equal(usage.json().totals.requests, 0, 'that day is 91 days back, outside the range');
       clock.set(Date.UTC(2026, 4, 7, 12, 0));
       const within = await app.inject({ url: `/admin/usage?range=90d&key_id=${keyId}`, headers: adminAuth });
       assert.equal(within.json().totals.requests, 3);
+      assert.equal(within.json().models[0].prompt_tokens, 6);
     });
 
     it('is for the admin key only', async (t) => {

@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api, type UsageAnswer } from '../api.js';
 import type { Session } from '../app.js';
+import { Sparkline } from '../chart.js';
 import { RangePicker } from './overview.js';
 
 export interface AiProvider {
@@ -85,6 +86,7 @@ export function AiPage(props: { caller: Session }) {
       api<UsageAnswer>('GET', `/admin/usage?range=${range}`).then(setUsage, () => {});
   }, [range, props.caller.is_admin]);
   const byKey = (usage?.keys ?? []).filter((k) => k.prompt_tokens + k.completion_tokens > 0);
+  const byModel = usage?.models ?? [];
   return (
     <>
       <section aria-labelledby="providers-heading">
@@ -94,7 +96,7 @@ export function AiPage(props: { caller: Session }) {
       {props.caller.is_admin && (
         <section aria-labelledby="tokens-heading">
           <div class="section-head">
-            <h2 id="tokens-heading">Tokens by key</h2>
+            <h2 id="tokens-heading">Tokens</h2>
             <RangePicker value={range} onChange={setRange} />
           </div>
           {byKey.length === 0 ? (
@@ -102,6 +104,7 @@ export function AiPage(props: { caller: Session }) {
           ) : (
             <div class="table-wrap">
               <table>
+                <caption>By key</caption>
                 <thead>
                   <tr>
                     <th scope="col">Key</th>
@@ -117,6 +120,35 @@ export function AiPage(props: { caller: Session }) {
                       <td>{k.prompt_tokens}</td>
                       <td>{k.completion_tokens}</td>
                       <td>{k.prompt_tokens + k.completion_tokens}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+          )}
+          {byModel.length > 0 && (
+            <div class="table-wrap">
+              <table>
+                <caption>By model</caption>
+                <thead>
+                  <tr>
+                    <th scope="col">Model</th>
+                    <th scope="col">Prompt tokens</th>
+                    <th scope="col">Completion tokens</th>
+                    <th scope="col">Total</th>
+                    <th scope="col">Over time</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {byModel.map((m) => (
+                    <tr key={m.model}>
+                      <th scope="row">{m.model}</th>
+                      <td>{m.prompt_tokens}</td>
+                      <td>{m.completion_tokens}</td>
+                      <td>{m.prompt_tokens + m.completion_tokens}</td>
+                      <td>
+                        <Sparkline values={m.tokens_series} label={`Tokens of ${m.model}`} unit="tokens" />
+                      </td>
                     </tr>
                   ))}
                 </tbody>

@@ -5,6 +5,7 @@ import { counterType, type DialectName } from '../dialect.js';
 /**
  * Usage over time, per key: one row per key per hour (`hours` 1) with requests, errors, tokens and a
  * histogram of durations; hours older than 90 days are rolled up into one row per day (`hours` 24).
+ * `api_key_model_tokens` holds the AI tokens of the same buckets per model.
  * `key_id` is a key record's id or `admin` (the admin key is not a record), hence no foreign key.
  */
 export function keyUsageHourlyMigration(dialect: DialectName) {
@@ -26,6 +27,22 @@ export function keyUsageHourlyMigration(dialect: DialectName) {
       await table
         .addPrimaryKeyConstraint('api_key_usage_buckets_pk', ['key_id', 'hours', 'starts_at'])
         .execute();
+      // AI tokens per key and model, in the same buckets.
+      await db.schema
+        .createTable('api_key_model_tokens')
+        .addColumn('key_id', 'text', (c) => c.notNull())
+        .addColumn('model', 'text', (c) => c.notNull())
+        .addColumn('starts_at', 'text', (c) => c.notNull())
+        .addColumn('hours', 'integer', (c) => c.notNull())
+        .addColumn('prompt_tokens', counterType(dialect), (c) => c.notNull().defaultTo(0))
+        .addColumn('completion_tokens', counterType(dialect), (c) => c.notNull().defaultTo(0))
+        .addPrimaryKeyConstraint('api_key_model_tokens_pk', ['key_id', 'model', 'hours', 'starts_at'])
+        .execute();
+      await db.schema
+        .createIndex('api_key_model_tokens_time')
+        .on('api_key_model_tokens')
+        .columns(['hours', 'starts_at'])
+        .execute();
       await db.schema
         .createIndex('api_key_usage_buckets_time')
         .on('api_key_usage_buckets')
@@ -34,6 +51,7 @@ export function keyUsageHourlyMigration(dialect: DialectName) {
     },
     // biome-ignore lint/suspicious/noExplicitAny: see up()
     async down(db: Kysely<any>) {
+      await db.schema.dropTable('api_key_model_tokens').execute();
       await db.schema.dropTable('api_key_usage_buckets').execute();
     },
   };
