@@ -41,7 +41,7 @@ export function createKeyUsageTracker(deps: {
         promptTokens: 0,
         completionTokens: 0,
         latency: emptyHistogram(),
-        models: {},
+        models: new Map(),
         lastUsedAt: undefined,
       };
       pending.set(id, delta);
@@ -64,11 +64,7 @@ export function createKeyUsageTracker(deps: {
       current.promptTokens += delta.promptTokens;
       current.completionTokens += delta.completionTokens;
       for (let i = 0; i < current.latency.length; i++) current.latency[i]! += delta.latency[i] ?? 0;
-      for (const [model, [prompt, completion]] of Object.entries(delta.models)) {
-        const counts = (current.models[model] ??= [0, 0]);
-        counts[0] += prompt;
-        counts[1] += completion;
-      }
+      for (const [model, [prompt, completion]] of delta.models) addTokens(current, model, prompt, completion);
       if (current.lastUsedAt === undefined || (delta.lastUsedAt ?? '') > current.lastUsedAt) {
         current.lastUsedAt = delta.lastUsedAt;
       }
@@ -118,11 +114,8 @@ export function createKeyUsageTracker(deps: {
       const delta = bucket(keyId);
       delta.promptTokens += promptTokens;
       delta.completionTokens += completionTokens;
-      if (model !== undefined) {
-        const counts = (delta.models[model.slice(0, MODEL_NAME_MAX)] ??= [0, 0]);
-        counts[0] += promptTokens;
-        counts[1] += completionTokens;
-      }
+      if (model !== undefined)
+        addTokens(delta, model.slice(0, MODEL_NAME_MAX), promptTokens, completionTokens);
     },
 
     /** Writes everything counted so far; concurrent calls are serialised. */
@@ -134,6 +127,15 @@ export function createKeyUsageTracker(deps: {
     stop: () => schedule.stop(),
     pendingCount: () => pending.size,
   };
+}
+
+function addTokens(delta: UsageDelta, model: string, prompt: number, completion: number): void {
+  const counts = delta.models.get(model);
+  if (counts === undefined) delta.models.set(model, [prompt, completion]);
+  else {
+    counts[0] += prompt;
+    counts[1] += completion;
+  }
 }
 
 export type KeyUsageTracker = ReturnType<typeof createKeyUsageTracker>;

@@ -32,7 +32,7 @@ export interface UsageDelta {
   /** Requests per duration bucket (`latency-histogram.ts`). */
   latency: number[];
   /** AI tokens per model: [prompt, completion]. */
-  models: Record<string, [number, number]>;
+  models: Map<string, [number, number]>;
   requests: number;
   errors: number;
   promptTokens: number;
@@ -121,7 +121,7 @@ export function createKeysRepo(db: Kysely<Tables>) {
             completion_tokens: delta.completionTokens,
             ...latencyColumns(delta.latency),
           });
-          for (const [model, [prompt, completion]] of Object.entries(delta.models)) {
+          for (const [model, [prompt, completion]] of delta.models) {
             await addModelTokens(trx, {
               key_id: delta.keyId,
               model,
