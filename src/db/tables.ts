@@ -54,26 +54,28 @@ export interface ApiKeyUsageDailyTable {
   completion_tokens: number;
 }
 
-/** Usage per key per hour (`hours` 1), rolled up per day (`hours` 24) after 90 days. */
+/** Usage per key per 5 minutes (`minutes` 5, the last day), hour (60, 90 days) and day (1440). */
 export type ApiKeyUsageBucketsTable = {
   /** A key record's id, or `admin`. */
   key_id: string;
   /** Start of the bucket, ISO-8601 UTC (`2026-02-07T12:00:00Z`). */
   starts_at: string;
-  hours: number;
+  /** Length of the bucket: 5, 60 or 1440. */
+  minutes: number;
   requests: number;
   errors: number;
   prompt_tokens: number;
   completion_tokens: number;
 } & Record<LatencyColumn, number>;
 
-/** AI tokens per key, model and hour (`hours` 1), rolled up per day (`hours` 24) after 90 days. */
+/** AI tokens per key and model, in the same buckets as `api_key_usage_buckets`. */
 export interface ApiKeyModelTokensTable {
   key_id: string;
   /** The model that answered (or, when the provider did not say, the one asked for). */
   model: string;
   starts_at: string;
-  hours: number;
+  /** Length of the bucket: 5, 60 or 1440. */
+  minutes: number;
   prompt_tokens: number;
   completion_tokens: number;
 }

@@ -15,6 +15,7 @@ const HOUR_MS = 3_600_000;
 const DAY_MS = 24 * HOUR_MS;
 
 export const USAGE_RANGES = {
+  '1h': { step: '5min', points: 12 },
   '24h': { step: 'hour', points: 24 },
   '7d': { step: 'hour', points: 168 },
   '30d': { step: 'day', points: 30 },
@@ -31,7 +32,10 @@ export const UsageQuery = Type.Object(
   {
     range: Type.Union(
       Object.keys(USAGE_RANGES).map((r) => Type.Literal(r)),
-      { default: '24h', description: '`24h` and `7d` by hour, `30d` and `90d` by day (UTC)' },
+      {
+        default: '24h',
+        description: '`1h` by 5 minutes, `24h` and `7d` by hour, `30d` and `90d` by day (UTC)',
+      },
     ),
     key_id: Type.Optional(
       Type.String({
@@ -46,9 +50,12 @@ export const UsageQuery = Type.Object(
 
 export const UsageResponse = Type.Object({
   range: Type.String(),
-  step: Type.Union([Type.Literal('hour'), Type.Literal('day')]),
+  step: Type.Union([Type.Literal('5min'), Type.Literal('hour'), Type.Literal('day')]),
   from: Type.String({ format: 'date-time', description: 'Start of the first point' }),
-  to: Type.String({ format: 'date-time', description: 'End of the last point (the current hour or day)' }),
+  to: Type.String({
+    format: 'date-time',
+    description: 'End of the last point (the current 5 minutes, hour or day)',
+  }),
   key_id: Type.Union([Type.String(), Type.Null()]),
   totals: Type.Object({
     requests: Type.Integer(),
@@ -102,7 +109,7 @@ export function createKeyUsageSeries(deps: { repo: KeysRepo; usage: KeyUsageTrac
       // What this instance counted but has not written yet belongs in the answer.
       await usage.flush().catch(() => {});
       const { step, points } = USAGE_RANGES[range];
-      const stepMs = step === 'hour' ? HOUR_MS : DAY_MS;
+      const stepMs = step === '5min' ? 300_000 : step === 'hour' ? HOUR_MS : DAY_MS;
       const now = clock.now();
       const last = now - (now % stepMs);
       const from = last - (points - 1) * stepMs;

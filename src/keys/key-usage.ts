@@ -12,9 +12,13 @@ import { createFlushSchedule } from '../infra/flush-schedule.js';
 import type { KeysRepo, UsageDelta } from './keys-repo.js';
 import { emptyHistogram, latencyBucketOf } from './latency-histogram.js';
 
+const FIVE_MINUTES_MS = 300_000;
 const HOUR_MS = 3_600_000;
+const DAY_MS = 24 * HOUR_MS;
+/** 5-minute usage is kept this long (the last hour's chart), then rolled up into hours. */
+export const FIVE_MINUTE_RETENTION_MS = DAY_MS;
 /** Hourly usage is kept this long, then rolled up into days. */
-export const HOURLY_RETENTION_MS = 90 * 24 * HOUR_MS;
+export const HOURLY_RETENTION_MS = 90 * DAY_MS;
 const MODEL_NAME_MAX = 200;
 
 export function createKeyUsageTracker(deps: {
@@ -27,15 +31,16 @@ export function createKeyUsageTracker(deps: {
   let pending = new Map<string, UsageDelta>();
 
   function bucket(keyId: string): UsageDelta {
-    const now = isoString(clock.now());
-    const hour = `${now.slice(0, 13)}:00:00Z`;
-    const id = `${keyId}|${hour}`;
+    const nowMs = clock.now();
+    const now = isoString(nowMs);
+    const startsAt = isoString(nowMs - (nowMs % FIVE_MINUTES_MS));
+    const id = `${keyId}|${startsAt}`;
     let delta = pending.get(id);
     if (delta === undefined) {
       delta = {
         keyId,
         day: now.slice(0, 10),
-        hour,
+        startsAt,
         requests: 0,
         errors: 0,
         promptTokens: 0,
@@ -53,7 +58,7 @@ export function createKeyUsageTracker(deps: {
 
   function mergeBack(deltas: UsageDelta[]): void {
     for (const delta of deltas) {
-      const id = `${delta.keyId}|${delta.hour}`;
+      const id = `${delta.keyId}|${delta.startsAt}`;
       const current = pending.get(id);
       if (current === undefined) {
         pending.set(id, delta);
@@ -71,14 +76,19 @@ export function createKeyUsageTracker(deps: {
     }
   }
 
-  /** Hours older than the retention become days; checked at most once an hour, after a write. */
+  /**
+   * 5-minute buckets older than a day become hours, hours older than 90 days become days; checked
+   * at most every 5 minutes, after a write.
+   */
   let rolledUpAt = Number.NEGATIVE_INFINITY;
   async function rollUp(): Promise<void> {
     const now = clock.now();
-    if (now - rolledUpAt < HOUR_MS) return;
+    if (now - rolledUpAt < FIVE_MINUTES_MS) return;
     rolledUpAt = now;
-    const cutoff = Date.parse(`${isoString(now - HOURLY_RETENTION_MS).slice(0, 10)}T00:00:00Z`);
-    await repo.rollUpHoursBefore(isoString(cutoff));
+    const hourCutoff = now - FIVE_MINUTE_RETENTION_MS;
+    await repo.rollUp(5, 60, isoString(hourCutoff - (hourCutoff % HOUR_MS)));
+    const dayCutoff = now - HOURLY_RETENTION_MS;
+    await repo.rollUp(60, 1440, isoString(dayCutoff - (dayCutoff % DAY_MS)));
   }
 
   async function write(): Promise<void> {
@@ -142,7 +152,7 @@ export type KeyUsageTracker = ReturnType<typeof createKeyUsageTracker>;
 
 /**
  * Counts every response of an authenticated request, by key; the admin key's requests are counted
- * under `admin` in the hourly series only (it has no key record, daily totals or last use).
+ * under `admin` in the usage series only (it has no key record, daily totals or last use).
  */
 export function registerKeyUsageHook(
   app: FastifyInstance,

@@ -1,11 +1,12 @@
 import type { Insertable, Kysely, Selectable, Updateable } from 'kysely';
 import type { ApiKeyModelTokensTable, ApiKeysTable, ApiKeyUsageBucketsTable, Tables } from '../db/tables.js';
+import { isoString } from '../infra/clock.js';
 import { ADMIN_CALLER } from './caller.js';
 import { LATENCY_COLUMNS, type LatencyColumn } from './latency-histogram.js';
 
 export type UsageBucketRow = Selectable<ApiKeyUsageBucketsTable>;
 
-type BucketCounts = Omit<ApiKeyUsageBucketsTable, 'key_id' | 'starts_at' | 'hours'>;
+type BucketCounts = Omit<ApiKeyUsageBucketsTable, 'key_id' | 'starts_at' | 'minutes'>;
 const COUNT_COLUMNS = [
   'requests',
   'errors',
@@ -24,11 +25,11 @@ function latencyColumns(histogram: readonly number[]): Record<LatencyColumn, num
 export type ApiKeyRow = Selectable<ApiKeysTable>;
 
 export interface UsageDelta {
-  /** A key record's id, or `admin` (counted in the hourly series only). */
+  /** A key record's id, or `admin` (counted in the usage series only). */
   keyId: string;
   day: string;
-  /** Start of the hour, `2026-02-07T12:00:00Z`. */
-  hour: string;
+  /** Start of the 5-minute bucket, `2026-02-07T12:05:00Z`. */
+  startsAt: string;
   /** Requests per duration bucket (`latency-histogram.ts`). */
   latency: number[];
   /** AI tokens per model: [prompt, completion]. */
@@ -113,8 +114,8 @@ export function createKeysRepo(db: Kysely<Tables>) {
         for (const delta of deltas) {
           await addToBucket(trx, {
             key_id: delta.keyId,
-            starts_at: delta.hour,
-            hours: 1,
+            starts_at: delta.startsAt,
+            minutes: 5,
             requests: delta.requests,
             errors: delta.errors,
             prompt_tokens: delta.promptTokens,
@@ -125,13 +126,13 @@ export function createKeysRepo(db: Kysely<Tables>) {
             await addModelTokens(trx, {
               key_id: delta.keyId,
               model,
-              starts_at: delta.hour,
-              hours: 1,
+              starts_at: delta.startsAt,
+              minutes: 5,
               prompt_tokens: prompt,
               completion_tokens: completion,
             });
           }
-          // The admin key has no record: its use is in the hourly series only.
+          // The admin key has no record: its use is in the usage series only.
           if (delta.keyId === ADMIN_CALLER.id) continue;
           await trx
             .insertInto('api_key_usage_daily')
@@ -171,59 +172,65 @@ export function createKeysRepo(db: Kysely<Tables>) {
     },
 
     /**
-     * Folds the hourly rows that start before `cutoff` into one row per key and day. The rows are
-     * deleted and returned in one statement, so that instances rolling up at once never count an
-     * hour twice.
+     * Folds the rows of `from` minutes that start before `cutoff` into rows of `to` minutes (5 → 60,
+     * 60 → 1440). The rows are deleted and returned in one statement, so that instances rolling up at
+     * once never count a row twice.
      */
-    async rollUpHoursBefore(cutoff: string): Promise<number> {
+    async rollUp(from: number, to: number, cutoff: string): Promise<number> {
+      const startOf = (startsAt: string) => {
+        const ms = Date.parse(startsAt);
+        return isoString(ms - (ms % (to * 60_000)));
+      };
       return db.transaction().execute(async (trx) => {
-        const hours = await trx
+        const rows = await trx
           .deleteFrom('api_key_usage_buckets')
-          .where('hours', '=', 1)
+          .where('minutes', '=', from)
           .where('starts_at', '<', cutoff)
           .returningAll()
           .execute();
-        const days = new Map<string, Insertable<ApiKeyUsageBucketsTable>>();
-        for (const hour of hours) {
-          const startsAt = `${hour.starts_at.slice(0, 10)}T00:00:00Z`;
-          const id = `${hour.key_id}|${startsAt}`;
-          let day = days.get(id) as Record<string, number | string> | undefined;
-          if (day === undefined) {
-            day = { key_id: hour.key_id, starts_at: startsAt, hours: 24 };
-            for (const column of COUNT_COLUMNS) day[column] = 0;
-            days.set(id, day as unknown as Insertable<ApiKeyUsageBucketsTable>);
+        const merged = new Map<string, Record<string, number | string>>();
+        for (const row of rows) {
+          const startsAt = startOf(row.starts_at);
+          const id = `${row.key_id}|${startsAt}`;
+          let bucket = merged.get(id);
+          if (bucket === undefined) {
+            bucket = { key_id: row.key_id, starts_at: startsAt, minutes: to };
+            for (const column of COUNT_COLUMNS) bucket[column] = 0;
+            merged.set(id, bucket);
           }
-          for (const column of COUNT_COLUMNS) (day[column] as number) += Number(hour[column]);
+          for (const column of COUNT_COLUMNS) (bucket[column] as number) += Number(row[column]);
         }
-        for (const day of days.values()) await addToBucket(trx, day);
-        const modelHours = await trx
+        for (const bucket of merged.values()) {
+          await addToBucket(trx, bucket as unknown as Insertable<ApiKeyUsageBucketsTable>);
+        }
+        const modelRows = await trx
           .deleteFrom('api_key_model_tokens')
-          .where('hours', '=', 1)
+          .where('minutes', '=', from)
           .where('starts_at', '<', cutoff)
           .returningAll()
           .execute();
-        const modelDays = new Map<string, Insertable<ApiKeyModelTokensTable>>();
-        for (const hour of modelHours) {
-          const startsAt = `${hour.starts_at.slice(0, 10)}T00:00:00Z`;
-          const id = `${hour.key_id}|${hour.model}|${startsAt}`;
-          const day = modelDays.get(id) ?? {
-            key_id: hour.key_id,
-            model: hour.model,
+        const models = new Map<string, Insertable<ApiKeyModelTokensTable>>();
+        for (const row of modelRows) {
+          const startsAt = startOf(row.starts_at);
+          const id = `${row.key_id}|${row.model}|${startsAt}`;
+          const bucket = models.get(id) ?? {
+            key_id: row.key_id,
+            model: row.model,
             starts_at: startsAt,
-            hours: 24,
+            minutes: to,
             prompt_tokens: 0,
             completion_tokens: 0,
           };
-          day.prompt_tokens = Number(day.prompt_tokens) + Number(hour.prompt_tokens);
-          day.completion_tokens = Number(day.completion_tokens) + Number(hour.completion_tokens);
-          modelDays.set(id, day);
+          bucket.prompt_tokens = Number(bucket.prompt_tokens) + Number(row.prompt_tokens);
+          bucket.completion_tokens = Number(bucket.completion_tokens) + Number(row.completion_tokens);
+          models.set(id, bucket);
         }
-        for (const day of modelDays.values()) await addModelTokens(trx, day);
-        return hours.length;
+        for (const bucket of models.values()) await addModelTokens(trx, bucket);
+        return rows.length + modelRows.length;
       });
     },
 
-    /** Buckets that start in [from, to), hourly and daily, of one key or of every key. */
+    /** Buckets of every size that start in [from, to), of one key or of every key. */
     async usageBuckets(query: { from: string; to: string; keyId?: string }): Promise<UsageBucketRow[]> {
       let select = db
         .selectFrom('api_key_usage_buckets')
@@ -280,7 +287,7 @@ async function addToBucket(
     .values(row)
     .onConflict((oc) =>
       oc
-        .columns(['key_id', 'hours', 'starts_at'])
+        .columns(['key_id', 'minutes', 'starts_at'])
         .doUpdateSet((eb) =>
           Object.fromEntries(
             COUNT_COLUMNS.map((column) => [
@@ -301,7 +308,7 @@ async function addModelTokens(
     .insertInto('api_key_model_tokens')
     .values(row)
     .onConflict((oc) =>
-      oc.columns(['key_id', 'model', 'hours', 'starts_at']).doUpdateSet((eb) => ({
+      oc.columns(['key_id', 'model', 'minutes', 'starts_at']).doUpdateSet((eb) => ({
         prompt_tokens: eb('api_key_model_tokens.prompt_tokens', '+', eb.ref('excluded.prompt_tokens')),
         completion_tokens: eb(
           'api_key_model_tokens.completion_tokens',

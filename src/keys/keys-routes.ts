@@ -163,7 +163,7 @@ export async function keyUsageRoutes(instance: FastifyInstance, deps: { series: 
         tags,
         summary: 'Usage over time: requests, errors, latency and tokens',
         description:
-          'From the stored usage buckets (per key per hour, kept 90 days, then per day), every point of the range in one answer: totals, one array per measure, and each key’s totals with its requests per point, and AI tokens by model. The admin key’s own requests are counted under `admin`. p50/p99 are estimated from a histogram of durations (bounds 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000 ms).',
+          'From the stored usage buckets (per key per 5 minutes for a day, per hour for 90 days, then per day), every point of the range in one answer: totals, one array per measure, and each key’s totals with its requests per point, and AI tokens by model. The admin key’s own requests are counted under `admin`. p50/p99 are estimated from a histogram of durations (bounds 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000 ms).',
         querystring: UsageQuery,
         response: { 200: UsageResponse, ...errorResponses(400, 401, 403) },
       },

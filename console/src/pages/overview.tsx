@@ -5,6 +5,7 @@ import { TimeChart } from '../chart.js';
 import { AiProviders, type AiStatus } from './ai.js';
 
 export const RANGES = [
+  { id: '1h', label: 'Last hour' },
   { id: '24h', label: 'Last day' },
   { id: '7d', label: 'Last 7 days' },
   { id: '30d', label: 'Last 30 days' },
