@@ -37,6 +37,15 @@ for (const { backend, skip } of await databaseBackends()) {
       assert.equal(viaPrefix.statusCode, 200);
     });
 
+    it('marks the cookie Secure when the gateway is reached over HTTPS', async (t) => {
+      const { app } = await buildTestApp(t, {
+        backend,
+        config: { publicUrl: 'https://gateway.example.com' },
+      });
+      const { setCookie } = await signIn(app, TEST_ADMIN_KEY);
+      assert.match(setCookie, /; HttpOnly; Secure; SameSite=Strict$/);
+    });
+
     it('refuses a write of a session without its CSRF token, and takes it with the token', async (t) => {
       const { app } = await buildTestApp(t, { backend });
       const { cookie, csrf } = await signIn(app, TEST_ADMIN_KEY);
@@ -47,7 +56,7 @@ for (const { backend, skip } of await databaseBackends()) {
       const wrong = await app.inject({
         method: 'POST',
         url: '/admin/keys',
-        headers: { cookie, 'x-csrf-token': `${csrf.slice(0, -1)}A` },
+        headers: { cookie, 'x-csrf-token': `${csrf.slice(0, -1)}${csrf.endsWith('A') ? 'B' : 'A'}` },
         payload,
       });
       assert.equal(wrong.statusCode, 403);
