@@ -256,14 +256,20 @@ function VersionDetail(props: { project: string; channel: string; version: strin
           {version.name} <span class={`badge ${status}`}>{status}</span>
         </h2>
         {version.yank_reason && <p>Yanked: {version.yank_reason}</p>}
-        <p>Rollout: {version.rollout_percentage ?? 100} %</p>
+        <p data-testid="rollout">Rollout: {version.rollout_percentage ?? 100} %</p>
         {error && (
           <p class="error" role="alert">
             {error}
           </p>
         )}
         {props.canWrite && (
-          <VersionActions status={status} project={props.project} channel={props.channel} act={act} />
+          <VersionActions
+            status={status}
+            rollout={version.rollout_percentage ?? 100}
+            project={props.project}
+            channel={props.channel}
+            act={act}
+          />
         )}
       </section>
       <section aria-labelledby="builds-heading">
@@ -314,12 +320,15 @@ function VersionDetail(props: { project: string; channel: string; version: strin
 
 function VersionActions(props: {
   status: string;
+  rollout: number;
   project: string;
   channel: string;
   act: (method: string, suffix: string, body?: unknown) => Promise<void>;
 }) {
   const [reason, setReason] = useState('');
   const [target, setTarget] = useState('');
+  const [rollout, setRollout] = useState(String(props.rollout));
+  useEffect(() => setRollout(String(props.rollout)), [props.rollout]);
   const [channels, setChannels] = useState<string[]>([]);
   useEffect(() => {
     api<{ projects: Project[] }>('GET', '/projects?per_page=100').then((r) =>
@@ -330,6 +339,30 @@ function VersionActions(props: {
   }, [props.project, props.channel]);
   return (
     <div class="card actions-card">
+      {props.status !== 'yanked' && (
+        <form
+          class="filters"
+          onSubmit={(e) => {
+            e.preventDefault();
+            void props.act('PATCH', '', { rollout_percentage: Number(rollout) });
+          }}
+        >
+          <label for="rollout">Rollout %</label>
+          <input
+            id="rollout"
+            type="number"
+            min={0}
+            max={100}
+            step={1}
+            required
+            value={rollout}
+            onInput={(e) => setRollout((e.target as HTMLInputElement).value)}
+          />
+          <button type="submit" class="secondary">
+            Set rollout
+          </button>
+        </form>
+      )}
       {props.status === 'draft' && (
         <button type="button" onClick={() => props.act('POST', '/publish')}>
           Publish
