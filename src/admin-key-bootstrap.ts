@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Config } from './config.js';
+import type { CoreConfig } from './config.js';
 import { ensurePrivateDirectory } from './infra/private-files.js';
 
 export const ADMIN_KEY_FILE = 'admin-key';
@@ -19,7 +19,7 @@ export interface AdminKeyResolution {
  * reaches this: `loadConfig` refuses to start without a configured key.
  */
 export function resolveAdminKey(
-  config: Pick<Config, 'apiKeyAdmin' | 'dataDir' | 'nodeEnv'>,
+  config: Pick<CoreConfig, 'apiKeyAdmin' | 'dataDir' | 'nodeEnv'>,
 ): AdminKeyResolution {
   if (config.apiKeyAdmin !== undefined) return { key: config.apiKeyAdmin, source: 'configured' };
   if (config.nodeEnv === 'production') throw new Error('API_KEY_ADMIN is required in production');

@@ -9,15 +9,16 @@ import type { DestinationStream } from 'pino';
 import { type AiGateway, createAiGateway } from './ai/ai-gateway.js';
 import { aiRoutes } from './ai/ai-routes.js';
 import { openAICompatRoutes } from './ai/openai-compat-routes.js';
+import type { Config } from './app-config.js';
 import { type Artifacts, createArtifacts } from './artifacts/artifacts.js';
 import { artifactsRoutes } from './artifacts/artifacts-routes.js';
+import { createArtifactStore } from './artifacts/artifacts-store.js';
 import { type AuditLog, createAuditLog } from './audit/audit-log.js';
 import { auditRoutes } from './audit/audit-routes.js';
 import { type Catalog, createCatalog } from './catalog/catalog.js';
 import { catalogAdminRoutes } from './catalog/catalog-admin-routes.js';
 import { catalogDownloadRoutes } from './catalog/catalog-download-routes.js';
 import { catalogRoutes } from './catalog/catalog-routes.js';
-import type { Config } from './config.js';
 import { sessionTokenOf } from './console/console-cookie.js';
 import { consoleRoutes } from './console/console-routes.js';
 import { type ConsoleSessions, createConsoleSessions } from './console/console-sessions.js';
@@ -29,6 +30,7 @@ import { githubSyncRoutes } from './github/github-sync-routes.js';
 import { githubWebhookRoutes } from './github/github-webhook-routes.js';
 import { healthRoutes } from './health/health-routes.js';
 import { watchAbandonedRequests } from './http/abandoned-requests.js';
+import { type Admit, createAdmission } from './http/admission.js';
 import { stripApiPrefix } from './http/api-prefix.js';
 import { registerBodyDeadline } from './http/body-deadline.js';
 import { clientIpResolver } from './http/client-ip.js';
@@ -45,7 +47,11 @@ import { ROUTER_MAX_PARAM_LENGTH, registerPathParamLimit } from './http/path-par
 import { registerBodyParsing } from './http/request-bodies.js';
 import { registerRequestGuard } from './http/request-guard.js';
 import { requestIdOf } from './http/request-id.js';
-import { registerRequestLogging } from './http/request-logging.js';
+import {
+  createOutcomeRecorder,
+  type RecordOutcome,
+  registerOutcomeRecording,
+} from './http/request-outcome.js';
 import { requestValidatorFactory } from './http/request-validation.js';
 import {
   type InventoryEntry,
@@ -60,13 +66,13 @@ import { ensurePrivateDirectory } from './infra/private-files.js';
 import { createSharedState, type SharedState } from './infra/shared-state.js';
 import { createStorageHealth, type StorageHealth } from './infra/storage-health.js';
 import { createThrottledErrorLog } from './infra/throttled-log.js';
-import { createKeyUsageTracker, type KeyUsageTracker, registerKeyUsageHook } from './keys/key-usage.js';
+import { createKeyUsageTracker, type KeyUsageTracker } from './keys/key-usage.js';
 import { createKeyUsageSeries, type KeyUsageSeries } from './keys/key-usage-series.js';
 import { createKeyVerifier, type KeyVerifier } from './keys/key-verifier.js';
 import { createKeysRepo } from './keys/keys-repo.js';
 import { keysRoutes, keyUsageRoutes } from './keys/keys-routes.js';
 import { createKeysService, type KeysService } from './keys/keys-service.js';
-import { createMetrics, type Metrics, registerHttpMetrics } from './metrics/metrics.js';
+import { createMetrics, type Metrics } from './metrics/metrics.js';
 import { metricsRoutes } from './metrics/metrics-routes.js';
 import { createMemoryRateLimitStore } from './rate-limit/rate-limit-memory-store.js';
 import { createRedisRateLimitStore } from './rate-limit/rate-limit-redis-store.js';
@@ -113,6 +119,10 @@ export interface Gateway {
   rateLimits: RateLimitStore;
   /** Client IPs refused before any key check while their unauthenticated budget is spent. */
   lockout: GuessingLockout;
+  /** Authentication and rate limits of every request, whichever path serves it (http/admission.ts). */
+  admit: Admit;
+  /** The access-log line, metrics and key usage of every answered request (http/request-outcome.ts). */
+  recordOutcome: RecordOutcome;
   metrics: Metrics;
   /** Disk-full, read-only and I/O faults of the database and file storage, for `/health`. */
   storageHealth: StorageHealth;
@@ -209,7 +219,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   let shared: SharedState | undefined;
   try {
     await migrateToLatest(database);
-    shared = createSharedState(config, logFailure, database);
+    shared = createSharedState(config, logFailure, database, config.rateLimits.redisTimeoutMs);
     if (!(await shared.connect())) {
       app.log.warn('Redis is not reachable yet: running on per-instance state until it is');
     }
@@ -252,6 +262,12 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     clock,
     cacheTtlMs: config.keys.cacheTtlMs,
   });
+  const artifactStore = createArtifactStore({
+    db: database.db,
+    config,
+    storageHealth,
+    onError: logFailure,
+  });
   const catalog = createCatalog({
     db: database.db,
     bus: shared.bus,
@@ -260,15 +276,16 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     cacheTtlMs: config.cacheTtlMs,
     flushIntervalMs: config.keys.usageFlushIntervalMs,
     onError: logFailure,
+    uploads: artifactStore.uploads,
+    releaseFiles: artifactStore.releaseFiles,
     onBuildAdded: (key) => artifacts.verifier.buildAdded(key),
-    releaseFiles: (storageKeys) => artifacts.releaseFiles(storageKeys),
   });
   const artifacts = createArtifacts({
     db: database.db,
+    store: artifactStore,
     catalog,
     clock,
     config,
-    storageHealth,
     onError: logFailure,
   });
 
@@ -284,6 +301,12 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
 
   const rateLimits = createRateLimitStore(shared, clock, config.rateLimits.redisTimeoutMs, logFailure);
   const lockout = createGuessingLockout(clock);
+  const admit = createAdmission({
+    store: rateLimits,
+    limits: config.rateLimits,
+    lockout,
+    onRejected: (policy) => metrics.rateLimitRejections.inc({ policy }),
+  });
   const ai = createAiGateway({ config: config.ai, usage, clock, metrics });
   const updates = createUpdatesService({
     readModel: catalog.readModel,
@@ -312,6 +335,8 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     ai,
     rateLimits,
     lockout,
+    admit,
+    recordOutcome: createOutcomeRecorder({ metrics, usage, accessLog }),
     metrics,
     storageHealth,
     routes,
@@ -365,14 +390,12 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   if (overrides.fastLane !== false) {
     laneSlot.lane = createFastLane({
       verifier,
-      store: rateLimits,
-      lockout,
-      limits: config.rateLimits,
+      admit: gateway.admit,
+      recordOutcome: gateway.recordOutcome,
       clock,
       metrics,
-      usage,
+      linkBaseOf,
       log: app.log,
-      accessLog,
       clientIp: clientIpResolver(config.trustProxy),
       isShuttingDown: () => drain.draining,
       routes: [updateCheckFastRoute(updates, linkBaseOf)],
@@ -398,31 +421,26 @@ async function registerEverything(
   app: FastifyInstance,
   gateway: Gateway,
   overrides: AppOverrides,
-  accessLog: FastifyBaseLogger,
+  _accessLog: FastifyBaseLogger,
   linkBaseOf: LinkBaseOf,
 ): Promise<void> {
   const { config, database, shared, clock } = gateway;
   registerSecurityHeaders(app);
   registerLinkBase(app, linkBaseOf);
   const onAbandoned = watchAbandonedRequests(app);
-  registerRequestLogging(app, accessLog, onAbandoned);
+  registerOutcomeRecording(app, gateway.recordOutcome, onAbandoned);
   registerErrorHandling(app, config);
   registerDrain(app, gateway.drain);
   registerBodyParsing(app);
   registerBodyDeadline(app, { timeoutMs: config.bodyTimeoutMs });
   await registerCors(app, config.corsOrigins);
   registerRequestGuard(app, {
+    admit: gateway.admit,
     verifier: gateway.verifier,
-    store: gateway.rateLimits,
-    lockout: gateway.lockout,
-    sessions: { tokenOf: sessionTokenOf, resolve: (token) => gateway.consoleSessions.resolve(token) },
-    limits: config.rateLimits,
     clock,
-    onRejected: (policy) => gateway.metrics.rateLimitRejections.inc({ policy }),
+    sessions: { tokenOf: sessionTokenOf, resolve: (token) => gateway.consoleSessions.resolve(token) },
   });
   registerPathParamLimit(app);
-  registerHttpMetrics(app, gateway.metrics, onAbandoned);
-  registerKeyUsageHook(app, gateway.usage, onAbandoned);
   await registerOpenApi(app);
 
   await app.register(healthRoutes, {
@@ -452,10 +470,7 @@ async function registerEverything(
       return { kind: 'valid', caller: await gateway.verifier.callerById(check.callerId) };
     },
   });
-  await app.register(catalogAdminRoutes, {
-    catalog: gateway.catalog,
-    uploads: gateway.artifacts.buildUploads,
-  });
+  await app.register(catalogAdminRoutes, { catalog: gateway.catalog });
   await app.register(artifactsRoutes, { artifacts: gateway.artifacts });
   await app.register(updatesPlugin, { updates: gateway.updates });
   await app.register(githubSyncRoutes, { github: gateway.github });

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ConfigError, loadConfig } from './config.js';
+import { loadConfig } from './app-config.js';
+import { ConfigError } from './config.js';
 
 const strongKey = 'k'.repeat(32);
 
@@ -26,7 +27,7 @@ describe('loadConfig', () => {
     assert.equal(config.bodyLimitBytes, 1024 * 1024);
     assert.equal(config.apiKeyAdmin, undefined);
     assert.equal(config.trustProxy, false);
-    assert.equal(config.openai.enabled, false);
+    assert.deepEqual(config.ai.settings.providers, []);
   });
 
   it('refuses production without API_KEY_ADMIN, naming the variable', () => {
@@ -106,8 +107,14 @@ describe('loadConfig', () => {
     assert.equal(config.host, '0.0.0.0');
     assert.equal(config.apiKeyAdmin, strongKey);
     assert.equal(config.github.token, 'ghp_x');
-    assert.deepEqual(config.lmstudio, { enabled: true, baseUrl: 'http://gpu-box:1234' });
-    assert.equal(config.openai.enabled, true, 'OpenAI is enabled by default once a key is given');
+    assert.deepEqual(
+      config.ai.settings.providers.map(({ name, baseUrl }) => [name, baseUrl]),
+      [
+        ['lmstudio', 'http://gpu-box:1234'],
+        ['openai', 'https://api.openai.com/v1'],
+      ],
+      'OpenAI is enabled by default once a key is given',
+    );
     assert.equal(config.cacheTtlMs, 60_000);
     assert.equal(config.logLevel, 'warn');
     assert.equal(config.logFormat, 'pretty');

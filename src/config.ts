@@ -2,17 +2,12 @@
  * Environment → typed configuration. Read once at startup; every invalid variable is collected so
  * that the operator sees all problems in one message instead of fixing them one restart at a time.
  * No other module reads `process.env`.
+ *
+ * This module reads the gateway-wide settings (`CoreConfig`) and provides the reader that a domain's
+ * own section reads its variables with (`ConfigSection`); it knows no domain's section. The sections
+ * are put together in `app-config.ts` (`loadConfig`).
  */
-import fs from 'node:fs';
 import path from 'node:path';
-import { type AiSettings, AiSettingsError, resolveAiSettings } from './ai/ai-settings.js';
-import { DEFAULT_MAX_CONCURRENCY, DEFAULT_QUEUE_TIMEOUT_MS } from './ai/concurrency-limit.js';
-import {
-  DEFAULT_MAX_RESPONSE_BYTES,
-  DEFAULT_TIMEOUTS,
-  type HttpTimeouts,
-} from './ai/providers/http-transport.js';
-import { ROUTING_STRATEGIES } from './ai/routing-strategies.js';
 
 export type NodeEnv = 'development' | 'production' | 'test';
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -20,7 +15,8 @@ export type LogFormat = 'json' | 'pretty';
 /** Fastify's `trustProxy`: false, true, a hop count, or a list of addresses/CIDRs. */
 export type TrustProxy = boolean | number | string[];
 
-export interface Config {
+/** The gateway-wide settings; `app-config.ts`'s `Config` adds the domains' own sections. */
+export interface CoreConfig {
   nodeEnv: NodeEnv;
   port: number;
   host: string;
@@ -38,17 +34,6 @@ export interface Config {
     /** Channel that receives GitHub prereleases. */
     prereleaseChannel: string;
   };
-  lmstudio: { enabled: boolean; baseUrl: string };
-  openai: { enabled: boolean; apiKey: string | undefined; baseUrl: string };
-  anthropic: { enabled: boolean; apiKey: string | undefined; baseUrl: string | undefined };
-  azureOpenai: {
-    endpoint: string | undefined;
-    apiKey: string | undefined;
-    apiVersion: string | undefined;
-    /** `model=deployment,…` as in AZURE_OPENAI_DEPLOYMENTS. */
-    deployments: string | undefined;
-  };
-  ai: AiConfig;
   /** Milliseconds; read caches and `Cache-Control: max-age` derive from it. */
   cacheTtlMs: number;
   logLevel: LogLevel;
@@ -129,6 +114,13 @@ export interface S3StorageConfig {
   prefix: string;
   /** A CDN or public bucket URL: downloads redirect to `<base>/<prefix><key>` instead of a presigned link. */
   publicBaseUrl: string | undefined;
+  /**
+   * Longest wait for one request's answer (each part of an upload is a request of its own), and
+   * longest silence on its connection while a body streams.
+   */
+  requestTimeoutMs: number;
+  /** Longest wait for a connection to the endpoint. */
+  connectTimeoutMs: number;
 }
 
 export interface RateLimitRule {
@@ -151,26 +143,6 @@ export interface RateLimitsConfig {
   redisTimeoutMs: number;
 }
 
-export interface AiConfig {
-  /** Providers and routing strategy from the per-vendor variables and AI_PROVIDERS_FILE, validated. */
-  settings: AiSettings;
-  /** Upstream timeouts of providers that set none of their own (providers file `timeouts`). */
-  timeouts: HttpTimeouts;
-  /** Largest upstream answer read (streams included) of providers that set none of their own. */
-  maxResponseBytes: number;
-  /** Upper bound on `max_tokens` of every AI request; requests without one get this. */
-  maxTokensCap: number;
-  /** Largest request body on AI routes (they carry whole conversations, unlike the rest). */
-  bodyLimitBytes: number;
-  healthCheckIntervalMs: number;
-  /** Calls one provider takes at once when its providers-file entry sets no `maxConcurrency`. */
-  maxConcurrency: number;
-  /** Longest wait of a request for a provider slot before 503 `AI_UNAVAILABLE` (`at_capacity`). */
-  queueTimeoutMs: number;
-}
-
-export const NO_AI_PROVIDERS: AiSettings = { strategy: 'priority', providers: [] };
-
 export class ConfigError extends Error {
   readonly problems: string[];
   constructor(problems: string[]) {
@@ -180,15 +152,19 @@ export class ConfigError extends Error {
   }
 }
 
-type Env = Record<string, string | undefined>;
+export type Env = Record<string, string | undefined>;
 
 const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 const MIN_ADMIN_KEY_LENGTH = 32;
 
-/** Reads variables and records every problem instead of stopping at the first. */
-class EnvReader {
+/**
+ * Reads variables and records every problem instead of stopping at the first. Its messages name the
+ * variable (`NAME="value" is invalid: expected …`); a section reports its own checks in `problems`.
+ */
+export class ConfigReader {
   readonly problems: string[] = [];
-  constructor(private readonly env: Env) {}
+  /** The environment, for variables that other settings name (a providers file's `apiKeyEnv`). */
+  constructor(readonly env: Env) {}
 
   raw(name: string): string | undefined {
     const value = this.env[name]?.trim();
@@ -263,7 +239,7 @@ class EnvReader {
   }
 }
 
-function parseTrustProxy(reader: EnvReader): TrustProxy {
+function parseTrustProxy(reader: ConfigReader): TrustProxy {
   const value = reader.raw('TRUST_PROXY');
   if (value === undefined || value.toLowerCase() === 'false') return false;
   if (value.toLowerCase() === 'true') return true;
@@ -281,7 +257,7 @@ function parseTrustProxy(reader: EnvReader): TrustProxy {
   return entries;
 }
 
-function parseCorsOrigins(reader: EnvReader, nodeEnv: NodeEnv): string[] {
+function parseCorsOrigins(reader: ConfigReader, nodeEnv: NodeEnv): string[] {
   if (reader.raw('CORS_ORIGINS') === undefined) {
     // Production allows no cross-origin callers until the operator names them; development allows
     // local front-ends so that a dev server on another port works out of the box.
@@ -299,7 +275,7 @@ function parseCorsOrigins(reader: EnvReader, nodeEnv: NodeEnv): string[] {
   return origins;
 }
 
-function parseDatabase(reader: EnvReader, dataDir: string): Config['database'] {
+function parseDatabase(reader: ConfigReader, dataDir: string): CoreConfig['database'] {
   const url = reader.raw('DATABASE_URL');
   if (url === undefined) return { kind: 'sqlite', file: path.join(dataDir, 'lunarbit.db') };
   if (/^postgres(ql)?:\/\//.test(url))
@@ -313,7 +289,7 @@ function parseDatabase(reader: EnvReader, dataDir: string): Config['database'] {
 const MINUTE = 60_000;
 
 /** `GITHUB_SYNC_INTERVAL`: milliseconds, or `30s`/`15m`/`6h`; `0` or `off` turns the schedule off. */
-function parseSyncInterval(reader: EnvReader): number {
+function parseSyncInterval(reader: ConfigReader): number {
   const value = reader.raw('GITHUB_SYNC_INTERVAL')?.toLowerCase();
   if (value === undefined) return 15 * MINUTE;
   if (value === '0' || value === 'off') return 0;
@@ -329,74 +305,21 @@ function parseSyncInterval(reader: EnvReader): number {
   return ms;
 }
 
-function parseChannelId(reader: EnvReader, name: string, fallback: string): string {
+function parseChannelId(reader: ConfigReader, name: string, fallback: string): string {
   const value = reader.string(name, fallback);
   if (/^[a-z0-9][a-z0-9-]{0,63}$/.test(value)) return value;
   reader.problems.push(`${name}="${value}" is invalid: expected a channel id (lowercase letters, digits, -)`);
   return fallback;
 }
 
-function parseProjectId(reader: EnvReader, name: string, fallback: string): string {
+function parseProjectId(reader: ConfigReader, name: string, fallback: string): string {
   const value = reader.string(name, fallback);
   if (/^[a-z0-9][a-z0-9-]{0,63}$/.test(value)) return value;
   reader.problems.push(`${name}="${value}" is invalid: expected a project id (lowercase letters, digits, -)`);
   return fallback;
 }
 
-function parseAiLimits(reader: EnvReader): Omit<AiConfig, 'settings'> {
-  const ms = (name: string, fallback: number) => reader.int(name, fallback, 1, 24 * 60 * MINUTE);
-  return {
-    timeouts: {
-      connectMs: ms('AI_CONNECT_TIMEOUT_MS', DEFAULT_TIMEOUTS.connectMs),
-      headersMs: ms('AI_HEADERS_TIMEOUT_MS', DEFAULT_TIMEOUTS.headersMs),
-      idleMs: ms('AI_IDLE_TIMEOUT_MS', DEFAULT_TIMEOUTS.idleMs),
-      totalMs: ms('AI_TOTAL_TIMEOUT_MS', DEFAULT_TIMEOUTS.totalMs),
-    },
-    maxResponseBytes: reader.bytes('AI_MAX_RESPONSE_BYTES', DEFAULT_MAX_RESPONSE_BYTES),
-    maxTokensCap: reader.int('AI_MAX_TOKENS_CAP', 4096, 1, 10_000_000),
-    bodyLimitBytes: reader.bytes('AI_BODY_LIMIT', 4 * 1024 * 1024),
-    healthCheckIntervalMs: reader.int('AI_HEALTH_CHECK_INTERVAL_MS', 30_000, 1_000, 24 * 60 * MINUTE),
-    maxConcurrency: reader.int('AI_PROVIDER_MAX_CONCURRENCY', DEFAULT_MAX_CONCURRENCY, 1, 1_000_000),
-    queueTimeoutMs: reader.int('AI_QUEUE_TIMEOUT_MS', DEFAULT_QUEUE_TIMEOUT_MS, 0, 10 * MINUTE),
-  };
-}
-
-/** The AI providers of the vendor variables and of AI_PROVIDERS_FILE (read here, once, at startup). */
-function parseAiSettings(reader: EnvReader, env: Env, config: Config): AiSettings {
-  const file = reader.raw('AI_PROVIDERS_FILE');
-  let providersFile: { text: string; source: string } | undefined;
-  if (file !== undefined) {
-    try {
-      providersFile = { text: fs.readFileSync(file, 'utf8'), source: `AI_PROVIDERS_FILE (${file})` };
-    } catch (error) {
-      reader.problems.push(`AI_PROVIDERS_FILE="${file}" cannot be read: ${(error as Error).message}`);
-    }
-  }
-  // Unset: the providers file's strategy, else priority.
-  const strategy =
-    reader.raw('AI_ROUTING_STRATEGY') === undefined
-      ? undefined
-      : reader.oneOf('AI_ROUTING_STRATEGY', ROUTING_STRATEGIES, 'priority');
-  const { lmstudio, openai, anthropic, azureOpenai } = config;
-  try {
-    return resolveAiSettings({
-      lmstudio,
-      // Missing keys of enabled vendors are reported once, below, under the variable's name.
-      openai: openai.enabled && openai.apiKey ? openai : undefined,
-      anthropic: anthropic.enabled && anthropic.apiKey ? anthropic : undefined,
-      azure: azureOpenai,
-      routingStrategy: strategy,
-      providersFile,
-      env,
-    });
-  } catch (error) {
-    if (!(error instanceof AiSettingsError)) throw error;
-    reader.problems.push(...error.problems);
-    return NO_AI_PROVIDERS;
-  }
-}
-
-function rateRule(reader: EnvReader, group: string, max: number, windowMs: number): RateLimitRule {
+function rateRule(reader: ConfigReader, group: string, max: number, windowMs: number): RateLimitRule {
   return {
     max: reader.int(`RATE_LIMIT_${group}_MAX`, max, 1, 100_000_000),
     windowMs: reader.int(`RATE_LIMIT_${group}_WINDOW_MS`, windowMs, 1_000, 31 * 24 * 60 * MINUTE),
@@ -408,7 +331,7 @@ const MIN_SIGNING_SECRET_LENGTH = 32;
 /** S3 bucket names: 3–63 lowercase letters, digits, dots and hyphens, starting and ending alphanumeric. */
 const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 
-function parseArtifactStorage(reader: EnvReader): ArtifactsConfig['storage'] {
+function parseArtifactStorage(reader: ConfigReader): ArtifactsConfig['storage'] {
   const kind = reader.oneOf('ARTIFACT_STORAGE', ['local', 's3'] as const, 'local');
   if (kind === 'local') {
     const stray = ['S3_BUCKET', 'S3_ENDPOINT'].filter((name) => reader.raw(name) !== undefined);
@@ -451,10 +374,12 @@ function parseArtifactStorage(reader: EnvReader): ArtifactsConfig['storage'] {
         : undefined,
     prefix,
     publicBaseUrl: reader.url('S3_PUBLIC_BASE_URL', undefined, ['https:', 'http:']),
+    requestTimeoutMs: reader.int('S3_REQUEST_TIMEOUT_MS', 30_000, 100, 10 * MINUTE),
+    connectTimeoutMs: reader.int('S3_CONNECT_TIMEOUT_MS', 5_000, 100, 10 * MINUTE),
   };
 }
 
-function parseArtifacts(reader: EnvReader): ArtifactsConfig {
+function parseArtifacts(reader: ConfigReader): ArtifactsConfig {
   const signingSecret = reader.raw('DOWNLOAD_SIGNING_SECRET');
   if (signingSecret !== undefined && signingSecret.length < MIN_SIGNING_SECRET_LENGTH) {
     reader.problems.push(
@@ -482,8 +407,7 @@ function parseArtifacts(reader: EnvReader): ArtifactsConfig {
   };
 }
 
-export function loadConfig(env: Env = process.env): Config {
-  const reader = new EnvReader(env);
+function readCoreConfig(reader: ConfigReader): CoreConfig {
   const nodeEnv = reader.oneOf<NodeEnv>('NODE_ENV', ['development', 'production', 'test'], 'development');
   const dataDir = path.resolve(reader.string('DATA_DIR', './data'));
   const apiKeyAdmin = reader.raw('API_KEY_ADMIN');
@@ -494,9 +418,7 @@ export function loadConfig(env: Env = process.env): Config {
   } else if (apiKeyAdmin !== undefined && apiKeyAdmin.length < MIN_ADMIN_KEY_LENGTH) {
     reader.problems.push(`API_KEY_ADMIN is too short: expected at least ${MIN_ADMIN_KEY_LENGTH} characters`);
   }
-  const openaiApiKey = reader.raw('OPENAI_API_KEY');
-
-  const config: Config = {
+  return {
     nodeEnv,
     port: reader.int('PORT', 3000, 0, 65535),
     host: reader.string('HOST', nodeEnv === 'production' ? '0.0.0.0' : '127.0.0.1'),
@@ -509,27 +431,6 @@ export function loadConfig(env: Env = process.env): Config {
       webhookSecret: reader.raw('GITHUB_WEBHOOK_SECRET'),
       prereleaseChannel: parseChannelId(reader, 'GITHUB_PRERELEASE_CHANNEL', 'beta'),
     },
-    lmstudio: {
-      enabled: reader.bool('LMSTUDIO_ENABLED', false),
-      baseUrl: reader.url('LMSTUDIO_BASE_URL', 'http://localhost:1234', ['http:', 'https:']) as string,
-    },
-    openai: {
-      enabled: reader.bool('OPENAI_ENABLED', openaiApiKey !== undefined),
-      apiKey: openaiApiKey,
-      baseUrl: reader.url('OPENAI_BASE_URL', 'https://api.openai.com/v1', ['http:', 'https:']) as string,
-    },
-    anthropic: {
-      enabled: reader.bool('ANTHROPIC_ENABLED', reader.raw('ANTHROPIC_API_KEY') !== undefined),
-      apiKey: reader.raw('ANTHROPIC_API_KEY'),
-      baseUrl: reader.url('ANTHROPIC_BASE_URL', undefined, ['http:', 'https:']),
-    },
-    azureOpenai: {
-      endpoint: reader.url('AZURE_OPENAI_ENDPOINT', undefined, ['https:', 'http:']),
-      apiKey: reader.raw('AZURE_OPENAI_API_KEY'),
-      apiVersion: reader.raw('AZURE_OPENAI_API_VERSION'),
-      deployments: reader.raw('AZURE_OPENAI_DEPLOYMENTS'),
-    },
-    ai: { ...parseAiLimits(reader), settings: NO_AI_PROVIDERS },
     cacheTtlMs: reader.int('CACHE_TTL', 300_000, 0, 86_400_000),
     logLevel: reader.oneOf('LOG_LEVEL', LOG_LEVELS, 'info'),
     logFormat: reader.oneOf<LogFormat>('LOG_FORMAT', ['json', 'pretty'], 'json'),
@@ -562,13 +463,26 @@ export function loadConfig(env: Env = process.env): Config {
     },
     artifacts: parseArtifacts(reader),
   };
-  if (config.openai.enabled && openaiApiKey === undefined) {
-    reader.problems.push('OPENAI_ENABLED=true needs OPENAI_API_KEY');
-  }
-  if (config.anthropic.enabled && config.anthropic.apiKey === undefined) {
-    reader.problems.push('ANTHROPIC_ENABLED=true needs ANTHROPIC_API_KEY');
-  }
-  config.ai.settings = parseAiSettings(reader, env, config);
+}
+
+/** A part of the configuration that a domain owns: reads its variables, reporting problems on the reader. */
+export type ConfigSection<T> = (reader: ConfigReader) => T;
+
+export type SectionValues<Sections extends Record<string, ConfigSection<unknown>>> = {
+  [Name in keyof Sections]: ReturnType<Sections[Name]>;
+};
+
+/**
+ * The gateway-wide settings and each section's, read from one environment; throws one
+ * `ConfigError` listing every problem of them all.
+ */
+export function composeConfig<Sections extends Record<string, ConfigSection<unknown>>>(
+  sections: Sections,
+  env: Env = process.env,
+): CoreConfig & SectionValues<Sections> {
+  const reader = new ConfigReader(env);
+  const core = readCoreConfig(reader);
+  const values = Object.fromEntries(Object.entries(sections).map(([name, read]) => [name, read(reader)]));
   if (reader.problems.length > 0) throw new ConfigError(reader.problems);
-  return config;
+  return { ...core, ...(values as SectionValues<Sections>) };
 }

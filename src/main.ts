@@ -1,6 +1,7 @@
 import { resolveAdminKey } from './admin-key-bootstrap.js';
 import { buildApp } from './app.js';
-import { ConfigError, loadConfig } from './config.js';
+import { loadConfig } from './app-config.js';
+import { ConfigError } from './config.js';
 import { STREAM_END_GRACE_MS } from './http/drain.js';
 import { startIdleHeapTrim } from './infra/idle-heap-trim.js';
 import { sharedDeploymentWarnings } from './shared-deployment.js';

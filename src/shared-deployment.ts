@@ -1,4 +1,4 @@
-import type { Config } from './config.js';
+import type { CoreConfig } from './config.js';
 
 type SecretSource = 'configured' | 'stored' | 'generated';
 
@@ -10,7 +10,7 @@ type SecretSource = 'configured' | 'stored' | 'generated';
  * Returns one warning per such setting, empty for a single instance or a complete setup.
  */
 export function sharedDeploymentWarnings(
-  config: Pick<Config, 'database' | 'redisUrl' | 'dataDir'>,
+  config: Pick<CoreConfig, 'database' | 'redisUrl' | 'dataDir'>,
   sources: { adminKey: SecretSource; signingSecret: SecretSource },
 ): string[] {
   if (config.database.kind !== 'postgres' || config.redisUrl === undefined) return [];

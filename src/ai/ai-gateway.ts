@@ -2,10 +2,11 @@
  * The AI domain as the composition root sees it: the model router over the configured providers,
  * the service the routes call, and the changelog analyser, built once from configuration.
  */
-import type { AiConfig } from '../config.js';
+
 import type { Clock } from '../infra/clock.js';
 import type { KeyUsageTracker } from '../keys/key-usage.js';
 import { boundChildren, type Metrics } from '../metrics/metrics.js';
+import type { AiConfig } from './ai-config.js';
 import { createAiService } from './ai-service.js';
 import { createProvidersFromSettings } from './ai-settings.js';
 import { createChangelogAnalyzer } from './changelog-analyzer.js';

@@ -1,38 +1,14 @@
 /**
  * The optional providers file (`AI_PROVIDERS_FILE`, JSON or YAML): several deployments with type,
  * base URL, key, priority, weight, models, aliases, timeouts and concurrency limit. Unknown settings are reported
- * (a typo must not silently fall back to a default).
+ * (a typo must not silently fall back to a default). What an entry of a type needs beyond the common
+ * settings is its kind's `providersFile` rule (declared in its provider's file, listed in
+ * `providers/registry.ts`).
  */
 import { parse as parseYaml } from 'yaml';
 import type { HttpTimeouts } from './providers/http-transport.js';
-
-export const PROVIDER_TYPES = [
-  'openai',
-  'openai-compatible',
-  'lmstudio',
-  'azure-openai',
-  'anthropic',
-] as const;
-export type ProviderType = (typeof PROVIDER_TYPES)[number];
-
-export interface ProviderDefinition {
-  name: string;
-  type: ProviderType;
-  /** For Azure: the resource endpoint. Undefined: the vendor's default. */
-  baseUrl: string | undefined;
-  apiKey: string | undefined;
-  apiVersion?: string;
-  deployments?: Record<string, string>;
-  priority: number;
-  weight: number;
-  models: string[];
-  aliases: Record<string, string>;
-  defaultModel?: string;
-  timeouts: Partial<HttpTimeouts>;
-  maxResponseBytes?: number;
-  /** Calls it takes at once; unset: `AI_PROVIDER_MAX_CONCURRENCY`. */
-  maxConcurrency?: number;
-}
+import type { ProviderDefinition } from './providers/provider-kind.js';
+import { PROVIDER_TYPES, providerKind } from './providers/registry.js';
 
 const NAME = /^[a-z0-9][a-z0-9_.-]{0,63}$/i;
 const FILE_KEYS = new Set([
@@ -54,7 +30,6 @@ const FILE_KEYS = new Set([
   'maxConcurrency',
 ]);
 const TIMEOUT_KEYS = ['connectMs', 'headersMs', 'idleMs', 'totalMs'] as const;
-const NEEDS_KEY: ReadonlySet<ProviderType> = new Set(['openai', 'azure-openai', 'anthropic']);
 
 type Raw = Record<string, unknown>;
 const isRaw = (value: unknown): value is Raw =>
@@ -108,25 +83,18 @@ function fromFileEntry(
   if (name === undefined) problem('name', 'is required');
   else if (!NAME.test(name)) problem('name', `"${name}" must be letters, digits, '.', '_' or '-'`);
   const type = str('type');
-  if (type === undefined || !(PROVIDER_TYPES as readonly string[]).includes(type)) {
-    problem('type', `must be one of ${PROVIDER_TYPES.join(', ')}`);
-  }
+  const kind = type === undefined ? undefined : providerKind(type);
+  if (kind === undefined) problem('type', `must be one of ${PROVIDER_TYPES.join(', ')}`);
   const baseUrl = str('baseUrl') ?? str('endpoint');
   if (baseUrl !== undefined && !isHttpUrl(baseUrl)) problem('baseUrl', `"${baseUrl}" is not an http(s) URL`);
-  if (type === 'openai-compatible' && baseUrl === undefined)
-    problem('baseUrl', 'is required for openai-compatible');
   const keyEnv = str('apiKeyEnv');
   let apiKey = str('apiKey');
   if (keyEnv !== undefined) {
     apiKey = env[keyEnv]?.trim() || undefined;
     if (apiKey === undefined) problem('apiKeyEnv', `names ${keyEnv}, which is not set`);
-  } else if (apiKey === undefined && NEEDS_KEY.has(type as ProviderType)) problem('apiKey', 'is required');
+  } else if (apiKey === undefined && kind?.providersFile.needsKey) problem('apiKey', 'is required');
   const deployments = map('deployments');
-  if (type === 'azure-openai') {
-    if (baseUrl === undefined) problem('endpoint', 'is required for azure-openai');
-    if (Object.keys(deployments).length === 0)
-      problem('deployments', 'must map at least one model to a deployment');
-  }
+  const kindSettings = kind?.providersFile.check?.({ baseUrl, deployments }, problem);
   const timeouts: Partial<HttpTimeouts> = {};
   const rawTimeouts = raw.timeouts ?? {};
   if (!isRaw(rawTimeouts)) problem('timeouts', 'must be an object');
@@ -143,7 +111,7 @@ function fromFileEntry(
   if (weight === 0) problem('weight', 'must be above 0');
   const definition: ProviderDefinition = {
     name: name ?? '',
-    type: type as ProviderType,
+    type: type ?? '',
     baseUrl,
     apiKey,
     priority: num('priority', Number.NEGATIVE_INFINITY, Number.NaN) ?? Number.NaN,
@@ -151,8 +119,8 @@ function fromFileEntry(
     models: strings('models'),
     aliases: map('aliases'),
     timeouts,
+    ...kindSettings,
   };
-  if (type === 'azure-openai') definition.deployments = deployments;
   const apiVersion = str('apiVersion');
   if (apiVersion !== undefined) definition.apiVersion = apiVersion;
   const defaultModel = str('defaultModel');

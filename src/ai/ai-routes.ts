@@ -5,9 +5,10 @@
  */
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { Config } from '../config.js';
+import type { CoreConfig } from '../config.js';
 import { errorResponses, jsonOrEventStream } from '../http/common-schemas.js';
 import { isoString } from '../infra/clock.js';
+import type { AiConfig } from './ai-config.js';
 import {
   AiChatBody,
   AiChatResponse,
@@ -32,7 +33,7 @@ import type { ProviderStatus } from './provider-registry.js';
 export interface AiRoutesDeps {
   ai: AiService;
   analyzer: ChangelogAnalyzer;
-  config: Pick<Config, 'publicUrl'> & { ai: Pick<Config['ai'], 'bodyLimitBytes'> };
+  config: Pick<CoreConfig, 'publicUrl'> & { ai: Pick<AiConfig, 'bodyLimitBytes'> };
   /** Aborted at the shutdown deadline: running calls end (streams with an `error` event). */
   shutdownDeadline: AbortSignal;
 }

@@ -1,12 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import {
-  AiSettingsError,
-  createProvidersFromSettings,
-  parseDeployments,
-  resolveAiSettings,
-} from './ai-settings.js';
-import { AzureOpenAIProvider } from './providers/azure-openai.js';
+import { AiSettingsError, createProvidersFromSettings, resolveAiSettings } from './ai-settings.js';
+import { AzureOpenAIProvider, parseDeployments } from './providers/azure-openai.js';
 import { LMStudioProvider } from './providers/lmstudio.js';
 
 function problemsOf(run: () => unknown): string[] {
@@ -29,7 +24,11 @@ describe('AI settings', () => {
       lmstudio: { enabled: true, baseUrl: 'http://localhost:1234' },
       openai: { apiKey: 'sk-1' },
       anthropic: { apiKey: 'ant-1', models: ['claude-sonnet-4-5'] },
-      azure: { endpoint: 'https://r.openai.azure.com', apiKey: 'az', deployments: 'gpt-4o=prod,gpt-4o-mini' },
+      'azure-openai': {
+        endpoint: 'https://r.openai.azure.com',
+        apiKey: 'az',
+        deployments: 'gpt-4o=prod,gpt-4o-mini',
+      },
       routingStrategy: 'round-robin',
     });
     assert.equal(settings.strategy, 'round-robin');
@@ -104,7 +103,7 @@ providers:
     const problems = problemsOf(() =>
       resolveAiSettings({
         openai: { enabled: true },
-        azure: { endpoint: 'https://r.openai.azure.com' },
+        'azure-openai': { endpoint: 'https://r.openai.azure.com' },
         routingStrategy: 'random',
         providersFile: { text, source: 'providers.yaml' },
       }),

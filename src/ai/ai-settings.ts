@@ -1,33 +1,21 @@
 /**
- * AI provider settings: the simple per-vendor settings (from environment variables, read by
- * config.ts) plus an optional providers file (JSON or YAML) listing several deployments, validated
- * into one list of provider definitions. Every problem is collected so that the operator sees all
- * of them at once. Pure: the caller reads the environment and the file.
+ * AI provider settings: the per-vendor settings of each provider kind (from its environment
+ * variables, read by `ai-config.ts`) plus an optional providers file (JSON or YAML) listing several
+ * deployments, validated into one list of provider definitions. Every problem is collected so that
+ * the operator sees all of them at once. Pure: the caller reads the environment and the file.
  */
 
-import { isHttpUrl, type ProviderDefinition, parseProvidersFile } from './ai-providers-file.js';
+import { isHttpUrl, parseProvidersFile } from './ai-providers-file.js';
 import type { RegisterProviderOptions } from './provider-registry.js';
-import { AnthropicProvider } from './providers/anthropic.js';
-import { AzureOpenAIProvider } from './providers/azure-openai.js';
-import { LMStudioProvider } from './providers/lmstudio.js';
-import { OpenAIProvider } from './providers/openai.js';
-import { OpenAICompatibleProvider } from './providers/openai-compatible.js';
 import type { AIProvider } from './providers/provider.js';
+import type { ProviderDefinition } from './providers/provider-kind.js';
+import { ENVIRONMENT_KINDS, type ProviderEnvironmentSettings, providerKind } from './providers/registry.js';
 import { isRoutingStrategyName, ROUTING_STRATEGIES, type RoutingStrategyName } from './routing-strategies.js';
 
-export { PROVIDER_TYPES, type ProviderDefinition, type ProviderType } from './ai-providers-file.js';
+export type { ProviderDefinition } from './providers/provider-kind.js';
 
-export interface AiSettingsInput {
-  lmstudio?: { enabled?: boolean; baseUrl?: string };
-  openai?: { enabled?: boolean; apiKey?: string; baseUrl?: string };
-  anthropic?: { apiKey?: string; baseUrl?: string; models?: string[] };
-  /** `deployments` as `model=deployment,…` (a bare name serves the model of the same name) or a map. */
-  azure?: {
-    endpoint?: string;
-    apiKey?: string;
-    apiVersion?: string;
-    deployments?: string | Record<string, string>;
-  };
+/** Per-vendor settings by provider type (`openai: { apiKey }`…), the strategy and the providers file. */
+export interface AiSettingsInput extends ProviderEnvironmentSettings {
   routingStrategy?: string;
   /** The providers file's text; `source` names it in error messages. */
   providersFile?: { text: string; source?: string };
@@ -47,68 +35,19 @@ export class AiSettingsError extends Error {
   }
 }
 
-export function parseDeployments(text: string): Record<string, string> {
-  const pairs = text
-    .split(',')
-    .map((item) => item.trim())
-    .filter((item) => item !== '');
-  return Object.fromEntries(
-    pairs.map((pair) => {
-      const [model = '', deployment = model] = pair.split('=').map((part) => part.trim());
-      return [model, deployment];
-    }),
-  );
-}
-
-function fromSimpleSettings(input: AiSettingsInput, problems: string[]): ProviderDefinition[] {
-  const out: ProviderDefinition[] = [];
+function fromEnvironmentSettings(input: AiSettingsInput, problems: string[]): ProviderDefinition[] {
   const base = { priority: 0, weight: 1, models: [], aliases: {}, timeouts: {} };
-  if (input.lmstudio?.enabled) {
-    out.push({
-      ...base,
-      name: 'lmstudio',
-      type: 'lmstudio',
-      baseUrl: input.lmstudio.baseUrl,
-      apiKey: undefined,
-    });
-  }
-  const openai = input.openai;
-  if (openai?.enabled ?? openai?.apiKey !== undefined) {
-    if (!openai?.apiKey) problems.push('OpenAI is enabled but has no API key');
-    out.push({ ...base, name: 'openai', type: 'openai', baseUrl: openai?.baseUrl, apiKey: openai?.apiKey });
-  }
-  if (input.anthropic?.apiKey) {
-    const { apiKey, baseUrl, models = [] } = input.anthropic;
-    out.push({ ...base, name: 'anthropic', type: 'anthropic', baseUrl, apiKey, models });
-  }
-  const azure = input.azure;
-  if (azure && (azure.endpoint || azure.apiKey || azure.deployments)) {
-    const deployments =
-      typeof azure.deployments === 'string' ? parseDeployments(azure.deployments) : azure.deployments;
-    const missing = [
-      azure.endpoint ? undefined : 'an endpoint',
-      azure.apiKey ? undefined : 'an API key',
-      deployments && Object.keys(deployments).length > 0 ? undefined : 'deployments',
-    ].filter((item) => item !== undefined);
-    if (missing.length > 0)
-      problems.push(`Azure OpenAI is partly configured: it needs ${missing.join(', ')}`);
-    out.push({
-      ...base,
-      name: 'azure-openai',
-      type: 'azure-openai',
-      baseUrl: azure.endpoint,
-      apiKey: azure.apiKey,
-      apiVersion: azure.apiVersion,
-      deployments: deployments ?? {},
-    });
-  }
-  return out;
+  return ENVIRONMENT_KINDS.flatMap(({ type, environment }) => {
+    const settings = input[type as keyof ProviderEnvironmentSettings];
+    const defined = settings === undefined ? undefined : environment.define(settings, problems);
+    return defined === undefined ? [] : [{ ...base, name: type, type, ...defined }];
+  });
 }
 
 /** Validated provider definitions, in default priority order; throws `AiSettingsError` listing every problem. */
 export function resolveAiSettings(input: AiSettingsInput): AiSettings {
   const problems: string[] = [];
-  const simple = fromSimpleSettings(input, problems);
+  const simple = fromEnvironmentSettings(input, problems);
   const file = parseProvidersFile(input.providersFile, input.env ?? {}, problems);
   const providers = [...simple, ...file.providers].map((definition, index) => ({
     ...definition,
@@ -142,40 +81,18 @@ export interface ProviderRegistration {
 /** One provider instance per definition, ready for `router.registerProvider(name, provider, options)`. */
 export function createProvidersFromSettings(settings: AiSettings): ProviderRegistration[] {
   return settings.providers.map((definition) => {
-    const { name, baseUrl, apiKey, timeouts, maxResponseBytes, models } = definition;
-    const common = { name, timeouts, maxResponseBytes, models };
-    const provider: AIProvider =
-      definition.type === 'openai'
-        ? new OpenAIProvider({ ...common, apiKey: apiKey ?? '', baseUrl })
-        : definition.type === 'lmstudio'
-          ? new LMStudioProvider({ ...common, baseUrl, apiKey })
-          : definition.type === 'openai-compatible'
-            ? new OpenAICompatibleProvider({ ...common, baseUrl: baseUrl ?? '', apiKey })
-            : definition.type === 'anthropic'
-              ? new AnthropicProvider({
-                  ...common,
-                  apiKey: apiKey ?? '',
-                  baseUrl,
-                  defaultModel: definition.defaultModel,
-                })
-              : new AzureOpenAIProvider({
-                  name,
-                  timeouts,
-                  maxResponseBytes,
-                  endpoint: baseUrl ?? '',
-                  apiKey: apiKey ?? '',
-                  apiVersion: definition.apiVersion,
-                  deployments: definition.deployments ?? {},
-                });
-    const azureModels = definition.type === 'azure-openai' ? Object.keys(definition.deployments ?? {}) : [];
+    const kind = providerKind(definition.type);
+    if (kind === undefined) throw new Error(`AI provider "${definition.name}" has an unknown type`);
+    const provider = kind.create(definition);
+    const { models } = definition;
     const options: RegisterProviderOptions = {
       priority: definition.priority,
       weight: definition.weight,
-      models: models.length > 0 ? models : azureModels,
+      models: models.length > 0 ? models : (kind.defaultModels?.(definition) ?? []),
       aliases: definition.aliases,
     };
     if (definition.defaultModel !== undefined) options.defaultModel = definition.defaultModel;
     if (definition.maxConcurrency !== undefined) options.maxConcurrency = definition.maxConcurrency;
-    return { name, provider, options };
+    return { name: definition.name, provider, options };
   });
 }

@@ -5,7 +5,7 @@
  */
 import { Readable } from 'node:stream';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { Config } from '../config.js';
+import type { CoreConfig } from '../config.js';
 import { AppError, type ErrorEnvelope, errorEnvelope } from '../errors.js';
 import { shuttingDownError } from '../http/drain.js';
 import { classifyError, publicBaseUrl } from '../http/error-handler.js';
@@ -66,7 +66,7 @@ export function sseFrame(data: unknown, event?: string): string {
 /** The error envelope of a failure that happens after the stream started (no status code left to set). */
 export function streamErrorEnvelope(
   request: FastifyRequest,
-  config: Pick<Config, 'publicUrl'>,
+  config: Pick<CoreConfig, 'publicUrl'>,
   thrown: unknown,
   signals: AiCallSignals,
 ): ErrorEnvelope {

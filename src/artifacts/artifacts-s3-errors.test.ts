@@ -39,6 +39,28 @@ describe('describeS3Failure', () => {
       describeS3Failure(refused, target)?.problem,
       'https://s3.example.com cannot be reached (ECONNREFUSED)',
     );
+    const timeouts = { ...target, timeouts: { requestMs: 30_000, connectMs: 5_000 } };
+    const noConnection = Object.assign(
+      new Error(
+        '@smithy/node-http-handler - the request socket did not establish a connection with the server within the configured timeout of 5000 ms.',
+      ),
+      { name: 'TimeoutError' },
+    );
+    assert.equal(
+      describeS3Failure(noConnection, timeouts)?.problem,
+      'https://s3.example.com took no connection within 5000 ms (S3_CONNECT_TIMEOUT_MS)',
+    );
+    const noAnswer = Object.assign(
+      new Error('a request has exceeded the configured 30000 ms requestTimeout'),
+      {
+        name: 'TimeoutError',
+        code: 'ETIMEDOUT',
+      },
+    );
+    assert.deepEqual(describeS3Failure(noAnswer, timeouts), {
+      fault: 'unreachable',
+      problem: 'https://s3.example.com did not answer within 30000 ms (S3_REQUEST_TIMEOUT_MS)',
+    });
     const noCredentials = Object.assign(new Error('Could not load credentials'), {
       name: 'CredentialsProviderError',
     });

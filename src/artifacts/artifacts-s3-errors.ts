@@ -44,6 +44,17 @@ export interface BucketTarget {
   bucket: string;
   /** The configured endpoint, or AWS for the region. */
   endpoint: string;
+  /** The client's timeouts, named when one of them ran out. */
+  timeouts?: { requestMs: number; connectMs: number };
+}
+
+/** What ran out, with the variable that sets it (the SDK's TimeoutError says which in its message). */
+function timeoutProblem(error: SdkError, target: BucketTarget): string {
+  const connecting = /establish a connection/.test(error.message ?? '');
+  const limit = connecting ? target.timeouts?.connectMs : target.timeouts?.requestMs;
+  const variable = connecting ? 'S3_CONNECT_TIMEOUT_MS' : 'S3_REQUEST_TIMEOUT_MS';
+  const what = connecting ? 'took no connection' : 'did not answer';
+  return `${target.endpoint} ${what} within ${limit === undefined ? 'the timeout' : `${limit} ms`} (${variable})`;
 }
 
 /** The fault and its description, or undefined for errors that do not concern the bucket as a whole. */
@@ -68,8 +79,9 @@ export function describeS3Failure(
   }
   if (name === 'NoSuchBucket' || (bucketRequest && status === 404))
     return { fault: 'unreachable', problem: `${bucket} does not exist` };
+  if (name === 'TimeoutError') return { fault: 'unreachable', problem: timeoutProblem(e, target) };
   const network = [e.code, (e as { cause?: SdkError }).cause?.code].find((code) => code && NETWORK.has(code));
-  if (network !== undefined || name === 'TimeoutError') {
+  if (network !== undefined) {
     return { fault: 'unreachable', problem: `${target.endpoint} cannot be reached (${network ?? name})` };
   }
   if (status !== undefined && status >= 500) {

@@ -9,7 +9,6 @@
  */
 import { randomUUID } from 'node:crypto';
 import { PassThrough, type Readable, Writable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import {
   AbortMultipartUploadCommand,
   DeleteObjectCommand,
@@ -24,9 +23,15 @@ import {
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { S3StorageConfig } from '../config.js';
 import { contentDisposition } from './artifacts-http-ranges.js';
-import { type BucketTarget, isMissingObject, objectStorageError } from './artifacts-s3-errors.js';
+import {
+  type BucketTarget,
+  isMissingObject,
+  OBJECT_STORAGE_CODES,
+  objectStorageError,
+} from './artifacts-s3-errors.js';
 import {
   type ArtifactStorage,
   assertArtifactKey,
@@ -46,10 +51,24 @@ const PARTS_IN_FLIGHT = 2;
 /** Where the startup check writes (and removes) its probe object. */
 const PROBE_DIRECTORY = '.lunarbit-write-check/';
 
-/** The client users' servers expect; shared by the storage and the tests. */
+/**
+ * The client users' servers expect; shared by the storage and the tests. No request waits forever
+ * for a stalled endpoint: the SDK's own handler has no timeouts unless given, so a bucket that
+ * accepts connections and never answers would hold the startup check, an upload or a verification
+ * indefinitely. Each request (each part of an upload is one) must be answered within
+ * `requestTimeoutMs`, a body must not stall for as long, and a connection must be made within
+ * `connectTimeoutMs`.
+ */
 export function createS3Client(config: S3StorageConfig): S3Client {
   return new S3Client({
     region: config.region,
+    requestHandler: new NodeHttpHandler({
+      connectionTimeout: config.connectTimeoutMs,
+      requestTimeout: config.requestTimeoutMs,
+      // Without it the SDK only logs a warning when requestTimeout passes, and keeps waiting.
+      throwOnRequestTimeout: true,
+      socketTimeout: config.requestTimeoutMs,
+    }),
     ...(config.endpoint ? { endpoint: config.endpoint } : {}),
     forcePathStyle: config.forcePathStyle,
     ...(config.credentials ? { credentials: config.credentials } : {}),
@@ -77,6 +96,7 @@ export function createS3ArtifactStorage(deps: {
   const target: BucketTarget = {
     bucket: Bucket,
     endpoint: config.endpoint ?? `AWS S3 (${config.region})`,
+    timeouts: { requestMs: config.requestTimeoutMs, connectMs: config.connectTimeoutMs },
   };
   const objectKey = (key: string) => `${config.prefix}${assertArtifactKey(key)}`;
   const partSize = partSizeFor(deps.maxUploadBytes);
@@ -156,17 +176,24 @@ export function createS3ArtifactStorage(deps: {
     read(key: string, range?: ByteRange): Readable {
       const out = new PassThrough();
       const Range = range ? `bytes=${range.start}-${range.end}` : undefined;
+      const fail = (error: unknown) => {
+        const gone = isMissingObject(error)
+          ? Object.assign(new Error(`No stored file under ${key}`), { code: 'ENOENT', cause: error })
+          : objectStorageError(error, target, 'reading a file');
+        out.destroy(gone as Error);
+      };
       client
         .send(new GetObjectCommand({ Bucket, Key: objectKey(key), Range }), {
           abortSignal: abortOnClose(out),
         })
-        .then((answer) => pipeline(answer.Body as Readable, out))
-        .catch((error: unknown) => {
-          const gone = isMissingObject(error)
-            ? Object.assign(new Error(`No stored file under ${key}`), { code: 'ENOENT', cause: error })
-            : objectStorageError(error, target, 'reading a file');
-          out.destroy(gone as Error);
-        });
+        .then((answer) => {
+          // Not `pipeline`: it would fail `out` with the body's own error (a stalled bucket's
+          // TimeoutError) before that error could be named.
+          const body = answer.Body as Readable;
+          body.once('error', fail);
+          out.once('close', () => body.destroy());
+          body.pipe(out);
+        }, fail);
       return out;
     },
 
@@ -244,8 +271,23 @@ export function createS3ArtifactStorage(deps: {
       );
     },
 
-    async ping() {
-      await headBucket();
+    /** Bounded as a whole, retries included: `/health` answers load balancers that wait only seconds. */
+    async ping(timeoutMs = 2_000) {
+      const abortSignal = AbortSignal.timeout(timeoutMs);
+      try {
+        await client.send(new HeadBucketCommand({ Bucket }), { abortSignal });
+      } catch (error) {
+        if (!abortSignal.aborted) throw objectStorageError(error, target, 'checking the bucket', true);
+        throw Object.assign(
+          new Error(
+            `Artifact storage: checking the bucket: ${target.endpoint} did not answer within ${timeoutMs} ms`,
+            {
+              cause: error,
+            },
+          ),
+          { code: OBJECT_STORAGE_CODES.unreachable },
+        );
+      }
     },
   };
 }

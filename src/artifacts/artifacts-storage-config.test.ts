@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ConfigError, loadConfig } from '../config.js';
+import { loadConfig } from '../app-config.js';
+import { ConfigError } from '../config.js';
 
 function problemsOf(env: Record<string, string>): string[] {
   try {
@@ -38,6 +39,8 @@ describe('ARTIFACT_STORAGE', () => {
       credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret-example' },
       prefix: 'builds/',
       publicBaseUrl: 'https://cdn.example.com',
+      requestTimeoutMs: 30_000,
+      connectTimeoutMs: 5_000,
     });
   });
 
@@ -46,6 +49,26 @@ describe('ARTIFACT_STORAGE', () => {
     assert.equal(storage.kind, 's3');
     assert.equal(storage.kind === 's3' && storage.credentials, undefined);
     assert.equal(storage.kind === 's3' && storage.region, 'us-east-1');
+  });
+
+  it('takes the S3 timeouts from S3_REQUEST_TIMEOUT_MS and S3_CONNECT_TIMEOUT_MS, within bounds', () => {
+    const { storage } = loadConfig({
+      ARTIFACT_STORAGE: 's3',
+      S3_BUCKET: 'releases',
+      S3_REQUEST_TIMEOUT_MS: '120000',
+      S3_CONNECT_TIMEOUT_MS: '2000',
+    }).artifacts;
+    assert.equal(storage.kind === 's3' && storage.requestTimeoutMs, 120_000);
+    assert.equal(storage.kind === 's3' && storage.connectTimeoutMs, 2_000);
+    const problems = problemsOf({
+      ARTIFACT_STORAGE: 's3',
+      S3_BUCKET: 'releases',
+      S3_REQUEST_TIMEOUT_MS: '0',
+      S3_CONNECT_TIMEOUT_MS: 'soon',
+    });
+    assert.equal(problems.length, 2, problems.join('\n'));
+    assert.match(problems.join('\n'), /S3_REQUEST_TIMEOUT_MS="0" is invalid/);
+    assert.match(problems.join('\n'), /S3_CONNECT_TIMEOUT_MS="soon" is invalid/);
   });
 
   it('names every problem of an S3 configuration at once, without echoing the secret', () => {

@@ -71,8 +71,11 @@ export interface ArtifactStorage {
   directLink(key: string, fileName: string): Promise<string | undefined>;
   /** Checks that files can be stored; fails with an error that names the problem. */
   checkWritable(): Promise<void>;
-  /** Whether the storage answers now (for `/health`); undefined for a local disk (always there). */
-  ping: (() => Promise<void>) | undefined;
+  /**
+   * Whether the storage answers now, within `timeoutMs` (for `/health`); undefined for a local disk
+   * (always there).
+   */
+  ping: ((timeoutMs?: number) => Promise<void>) | undefined;
 }
 
 /** What a storage reports about its writes (disk full, read-only, I/O errors) for `/health`. */

@@ -1,27 +1,20 @@
 /**
- * The artifacts domain as the composition root sees it: storage (local disk or an S3-compatible
- * bucket), download links, uploads on the catalog's build route, and build verification, wired once.
+ * The artifacts domain as the composition root sees it: download links and build verification, which
+ * read the catalog, wired on top of the artifact store (`artifacts-store.ts`: storage, uploads,
+ * releasing files), which the catalog's build service uses and which is created before the catalog.
  */
-import path from 'node:path';
-import multipart from '@fastify/multipart';
 import type { Kysely } from 'kysely';
 import type { Catalog } from '../catalog/catalog.js';
 import { buildNotFound } from '../catalog/catalog-errors.js';
-import type { BuildUploads } from '../catalog/catalog-version-admin-routes.js';
 import { adminBuild } from '../catalog/catalog-views.js';
 import type { WriteContext } from '../catalog/catalog-writer.js';
-import type { Config } from '../config.js';
+import type { CoreConfig } from '../config.js';
 import type { Tables } from '../db/tables.js';
 import type { Clock } from '../infra/clock.js';
-import type { StorageHealth } from '../infra/storage-health.js';
 import { createFileServer } from './artifacts-files.js';
-import { createLocalArtifactStorage } from './artifacts-local-storage.js';
 import { createArtifactsRepo } from './artifacts-repo.js';
-import { createS3ArtifactStorage, createS3Client } from './artifacts-s3-storage.js';
 import { createUrlSigner, resolveSigningSecret } from './artifacts-signed-urls.js';
-import { type ArtifactStorage, observeWrites } from './artifacts-storage.js';
-import { UploadFormSchema } from './artifacts-upload-form.js';
-import { createUploadService } from './artifacts-upload-service.js';
+import type { ArtifactStore } from './artifacts-store.js';
 import { createUrlChecker } from './artifacts-url-check.js';
 import { createBuildVerifier } from './artifacts-verifier.js';
 import { createDownloadTokens } from './download-tokens.js';
@@ -33,33 +26,17 @@ export interface BuildPath {
   buildId: string;
 }
 
-/** The storage `ARTIFACT_STORAGE` names. */
-function createStorage(config: Pick<Config, 'artifacts' | 'dataDir'>): ArtifactStorage {
-  const settings = config.artifacts;
-  if (settings.storage.kind === 'local')
-    return createLocalArtifactStorage(path.join(config.dataDir, 'artifacts'));
-  return createS3ArtifactStorage({
-    config: settings.storage,
-    client: createS3Client(settings.storage),
-    maxUploadBytes: settings.maxUploadBytes,
-    linkTtlSeconds: Math.ceil(settings.signedUrlTtlMs / 1000),
-  });
-}
-
 export function createArtifacts(deps: {
   db: Kysely<Tables>;
+  store: ArtifactStore;
   catalog: Catalog;
   clock: Clock;
-  config: Pick<Config, 'artifacts' | 'dataDir'>;
-  storageHealth: Pick<StorageHealth, 'failed' | 'succeeded'>;
+  config: Pick<CoreConfig, 'artifacts' | 'dataDir'>;
   onError: (error: unknown, context: string) => void;
 }) {
   const { catalog, clock, config } = deps;
+  const { storage, uploads } = deps.store;
   const settings = config.artifacts;
-  const storage = observeWrites(createStorage(config), {
-    failed: (error) => deps.storageHealth.failed(error),
-    succeeded: () => deps.storageHealth.succeeded('artifact_writes'),
-  });
   const signing = resolveSigningSecret({ signingSecret: settings.signingSecret, dataDir: config.dataDir });
   const signer = createUrlSigner({ secret: signing.secret, clock, ttlMs: settings.signedUrlTtlMs });
   const repo = createArtifactsRepo(deps.db);
@@ -75,22 +52,6 @@ export function createArtifacts(deps: {
     onChanged: (projectIds) => catalog.readModel.changed(projectIds),
     onError: deps.onError,
   });
-  const uploads = createUploadService({
-    writer: catalog.writer,
-    storage,
-    maxUploadBytes: settings.maxUploadBytes,
-    onBuildAdded: (key) => verifier.buildAdded(key),
-  });
-
-  const buildUploads: BuildUploads = {
-    enable: async (scope) => {
-      await scope.register(multipart);
-    },
-    formSchema: UploadFormSchema,
-    isUpload: (request) => request.isMultipart(),
-    upload: uploads.upload,
-  };
-
   return {
     storage,
     /** Where the signing secret came from (`generated` is worth a log line). */
@@ -108,7 +69,6 @@ export function createArtifacts(deps: {
       ttlMs: settings.downloadTokenTtlMs,
     }),
     uploads,
-    buildUploads,
     verifier,
     verification: {
       /** Verifies one build now (access-checked like every catalog write) and returns it. */
@@ -132,18 +92,6 @@ export function createArtifacts(deps: {
           throw buildNotFound(key.projectId, key.channelId, key.version, key.buildId, []);
         return adminBuild(row, context.linkBase);
       },
-    },
-    /**
-     * Removes the stored files of deleted builds that no build refers to any more (promoted copies
-     * share files). A failure is logged; the periodic sweep removes what is left.
-     */
-    async releaseFiles(storageKeys: string[]): Promise<void> {
-      try {
-        const referenced = await repo.referencedStorageKeys(storageKeys);
-        for (const key of storageKeys) if (!referenced.has(key)) await storage.delete(key);
-      } catch (error) {
-        deps.onError(error, 'removing the files of deleted builds');
-      }
     },
     /**
      * Checks that files can be stored (failing with the problem named when not), removes uploads

@@ -13,7 +13,7 @@ import {
   UpdateProjectBody,
 } from './catalog-admin-schemas.js';
 import { ChannelParams, ProjectParams } from './catalog-schemas.js';
-import { type BuildUploads, catalogVersionAdminRoutes } from './catalog-version-admin-routes.js';
+import { catalogVersionAdminRoutes } from './catalog-version-admin-routes.js';
 import { writeContext as context } from './catalog-writer.js';
 
 const MANAGE_PROJECTS = { auth: 'key', permission: 'canManageProjects', rateGroup: 'key' } as const;
@@ -21,10 +21,7 @@ const ADMIN_TAGS = ['admin'];
 const Deleted = Type.Null({ description: 'Deleted' });
 
 /** Catalog writes (permission `canManageProjects`); each is audited and reaches every instance's read model. */
-export async function catalogAdminRoutes(
-  instance: FastifyInstance,
-  deps: { catalog: Catalog; uploads?: BuildUploads },
-) {
+export async function catalogAdminRoutes(instance: FastifyInstance, deps: { catalog: Catalog }) {
   const { projects } = deps.catalog;
   const app = instance.withTypeProvider<TypeBoxTypeProvider>();
 

@@ -1,11 +1,11 @@
+import multipart from '@fastify/multipart';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import { AppError } from '../errors.js';
 import { errorResponses } from '../http/common-schemas.js';
 import type { Catalog } from './catalog.js';
 import {
-  type AdminBuild,
   AdminBuildView,
   AdminVersionListQuery,
   AdminVersionListResponse,
@@ -18,28 +18,15 @@ import {
   YankBody,
 } from './catalog-admin-schemas.js';
 import { BuildParams, ChannelParams, VersionParams } from './catalog-schemas.js';
-import type { VersionPath } from './catalog-version-admin-service.js';
-import { writeContext as context, type WriteContext } from './catalog-writer.js';
+import { UploadFormSchema } from './catalog-upload-form.js';
+import { writeContext as context } from './catalog-writer.js';
 
 const MANAGE_PROJECTS = { auth: 'key', permission: 'canManageProjects', rateGroup: 'key' } as const;
 const tags = ['admin'];
 const VERSIONS = '/admin/projects/:projectId/channels/:channelId/versions';
 
 /** Versions and builds of the catalog admin API (registered by `catalogAdminRoutes`). */
-/** Multipart uploads on the build route, provided by the artifacts domain. */
-export interface BuildUploads {
-  /** Lets `scope` take multipart bodies (left unread, to be streamed by `upload`). */
-  enable(scope: FastifyInstance): Promise<void>;
-  /** The form as the OpenAPI document shows it. */
-  formSchema: Record<string, unknown>;
-  isUpload(request: FastifyRequest): boolean;
-  upload(context: WriteContext, path: VersionPath, request: FastifyRequest): Promise<AdminBuild>;
-}
-
-export async function catalogVersionAdminRoutes(
-  instance: FastifyInstance,
-  deps: { catalog: Catalog; uploads?: BuildUploads },
-) {
+export async function catalogVersionAdminRoutes(instance: FastifyInstance, deps: { catalog: Catalog }) {
   const { versions, builds, versionReads } = deps.catalog;
   const app = instance.withTypeProvider<TypeBoxTypeProvider>();
 
@@ -183,8 +170,9 @@ export async function catalogVersionAdminRoutes(
 
   // In a scope of its own: only this route accepts multipart bodies (elsewhere they stay 415).
   await app.register(async (scope) => {
-    const { uploads } = deps;
-    if (uploads !== undefined) await uploads.enable(scope);
+    // Multipart bodies are left unread here: the build service streams the file part to storage.
+    const uploads = builds.acceptsUploads;
+    if (uploads) await scope.register(multipart);
     scope.withTypeProvider<TypeBoxTypeProvider>().post(
       `${VERSIONS}/:versionId/builds`,
       {
@@ -204,7 +192,7 @@ export async function catalogVersionAdminRoutes(
             ? {
                 content: {
                   'application/json': { schema: CreateBuildBody },
-                  'multipart/form-data': { schema: uploads.formSchema },
+                  'multipart/form-data': { schema: UploadFormSchema },
                 },
               }
             : CreateBuildBody,
@@ -213,8 +201,8 @@ export async function catalogVersionAdminRoutes(
       },
       async (request, reply) => {
         const path = request.params;
-        if (uploads?.isUpload(request)) {
-          return reply.code(201).send(await uploads.upload(context(request), path, request));
+        if (uploads && request.isMultipart()) {
+          return reply.code(201).send(await builds.uploadBuild(context(request), path, request));
         }
         // Per-media-type schemas validate only bodies that came with a media type.
         if (request.body === undefined || request.body === null) {

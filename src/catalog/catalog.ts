@@ -3,6 +3,7 @@
  * download counter, the read service and the admin services, wired once.
  */
 import type { Kysely } from 'kysely';
+import type { ArtifactUploads } from '../artifacts/artifacts-uploads.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { Tables } from '../db/tables.js';
 import type { Clock } from '../infra/clock.js';
@@ -27,6 +28,8 @@ export function createCatalog(deps: {
   /** How often download counts are written. */
   flushIntervalMs: number;
   onError: (error: unknown, context: string) => void;
+  /** The artifact storage that uploaded builds go to (the build route then takes multipart uploads). */
+  uploads?: ArtifactUploads;
   /** Told once a build was added (build verification starts there). */
   onBuildAdded?: (key: BuildKey) => void;
   /** Removes the stored files of deleted builds that no other build refers to. */
@@ -55,7 +58,11 @@ export function createCatalog(deps: {
     versions: createCatalogVersionAdminService({ writer, releaseFiles: deps.releaseFiles }),
     /** Admin reads of versions in every state (drafts included). */
     versionReads: createCatalogVersionAdminReads({ writer }),
-    builds: createCatalogBuildAdminService({ writer, onBuildAdded: deps.onBuildAdded }),
+    builds: createCatalogBuildAdminService({
+      writer,
+      uploads: deps.uploads,
+      onBuildAdded: deps.onBuildAdded,
+    }),
     /** The write frame (access check, transaction, audit, read-model drop) for other domains' catalog writes. */
     writer,
     /** Seconds for `Cache-Control: max-age` of catalog reads. */

@@ -2,9 +2,10 @@ import path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { type Driver, Kysely, type LogEvent, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import pg from 'pg';
-import type { Config } from '../config.js';
+import type { CoreConfig } from '../config.js';
 import { ensurePrivateDirectory, ensurePrivateFile } from '../infra/private-files.js';
 import type { DialectName } from './dialect.js';
+import { recordDatabaseConnectionError } from './storage-faults.js';
 import type { Tables } from './tables.js';
 
 export interface Database {
@@ -69,7 +70,10 @@ class SqliteDialectKeepingErrors extends SqliteDialect {
   }
 }
 
-export function createDatabase(config: Pick<Config, 'database'>, options: DatabaseOptions = {}): Database {
+export function createDatabase(
+  config: Pick<CoreConfig, 'database'>,
+  options: DatabaseOptions = {},
+): Database {
   const log = options.onQuery;
   if (config.database.kind === 'sqlite') {
     const connection = openSqlite(config.database.file);
@@ -102,9 +106,10 @@ export function createDatabase(config: Pick<Config, 'database'>, options: Databa
   // An idle client that loses its connection emits 'error' on the pool; without a listener that
   // would crash the process. The next checkout gets a fresh connection.
   pool.on('error', () => {});
-  // A connection that drops while checked out (a restart, a terminated backend) fails its query,
-  // which the caller sees; its 'error' event without a listener would end the whole process.
-  pool.on('connect', (client) => client.on('error', () => {}));
+  // A connection that drops while checked out (a restart, a terminated backend, a reset) fails its
+  // query with the error the client reports here first: recorded, it answers 503 with Retry-After
+  // (storage-faults.ts). Without a listener the event would end the whole process.
+  pool.on('connect', (client) => client.on('error', recordDatabaseConnectionError));
   let schemaReady: Promise<void> | undefined;
   if (schema) {
     schemaReady = (async () => {

@@ -1,4 +1,5 @@
-import { ConfigError, loadConfig } from '../config.js';
+import { loadConfig } from '../app-config.js';
+import { ConfigError } from '../config.js';
 import { createDatabase } from './database.js';
 import { migrateToLatest } from './migrate.js';
 

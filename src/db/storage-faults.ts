@@ -30,15 +30,27 @@ export function databaseFaultOf(error: unknown): DatabaseFaultKind | undefined {
 const LOST_CONNECTION_SQLSTATE = /^(08|57P0[123])/;
 /** What node-postgres throws for a query on a connection that ended (no SQLSTATE: the socket is gone). */
 const LOST_CONNECTION_MESSAGE = /^(Connection terminated|Client has encountered a connection error)/;
+/** Socket errors of the database's own connections (a reset mid-query), recorded where they happen. */
+const connectionErrors = new WeakSet<Error>();
+
+/**
+ * Records `error` as the failure of a database connection: the pool's clients report their socket
+ * errors here before the queries that were running on them fail with the same error.
+ */
+export function recordDatabaseConnectionError(error: Error): void {
+  connectionErrors.add(error);
+}
 
 /**
  * Whether `error` (or one of its causes) means the connection to the database was lost or refused:
- * a session the server ended, a socket that closed. Nothing was committed by the failed statement;
- * the pool opens a new connection for the next one, so the request can be repeated. Socket error
- * codes alone (ECONNRESET…) are not taken: a client's aborted upload has them too.
+ * a session the server ended, a socket of the pool that closed or was reset. Nothing was committed
+ * by the failed statement; the pool opens a new connection for the next one, so the request can be
+ * repeated. Socket error codes alone (ECONNRESET…) are not taken: a client's aborted upload has them
+ * too; only those the pool's connections recorded are.
  */
 export function isLostDatabaseConnection(error: unknown): boolean {
   for (let current = error, depth = 0; current instanceof Error && depth < 5; depth++) {
+    if (connectionErrors.has(current)) return true;
     const code = (current as { code?: unknown }).code;
     if (typeof code === 'string' && LOST_CONNECTION_SQLSTATE.test(code)) return true;
     if (LOST_CONNECTION_MESSAGE.test(current.message)) return true;

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ConfigError, loadConfig } from '../config.js';
+import { loadConfig } from '../app-config.js';
+import { ConfigError } from '../config.js';
 
 const base = { NODE_ENV: 'test', API_KEY_ADMIN: 'a'.repeat(40) };
 

@@ -6,7 +6,7 @@
 import type { Kysely } from 'kysely';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { CatalogReadModel } from '../catalog/catalog-read-model.js';
-import type { Config } from '../config.js';
+import type { CoreConfig } from '../config.js';
 import type { Tables } from '../db/tables.js';
 import { AppError } from '../errors.js';
 import type { Clock } from '../infra/clock.js';
@@ -17,7 +17,7 @@ import { createGithubSyncScheduler, type SchedulerTimers } from './github-sync-s
 
 export function createGithub(deps: {
   db: Kysely<Tables>;
-  config: Config['github'];
+  config: CoreConfig['github'];
   readModel: CatalogReadModel;
   audit: AuditLog;
   clock: Clock;

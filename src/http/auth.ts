@@ -94,9 +94,8 @@ function v1SchemeRejected(): AppError {
   );
 }
 
-/** Resolves the caller of a guarded request, or throws the 401 every invalid credential gets. */
-export async function authenticate(request: FastifyRequest, verifier: KeyVerifier): Promise<Caller> {
-  const credential = presentedCredential(request);
+/** Resolves the caller of a presented credential, or throws the 401 every invalid credential gets. */
+export async function authenticate(credential: PresentedCredential, verifier: KeyVerifier): Promise<Caller> {
   if (credential.kind === 'v1-scheme') throw v1SchemeRejected();
   const caller = credential.kind === 'key' ? await verifier.verify(credential.value) : undefined;
   if (caller === undefined) throw unauthorized();

@@ -1,5 +1,5 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { Config } from '../config.js';
+import type { CoreConfig } from '../config.js';
 import { AppError, type ErrorCode, type ErrorDetails, errorEnvelope, lunarCoreName } from '../errors.js';
 import { storageUnavailable } from '../infra/storage-health.js';
 import { CLIENT_CLOSED_REQUEST } from './abandoned-requests.js';
@@ -7,7 +7,7 @@ import { bodyTimeoutOf } from './body-deadline.js';
 import { SECURITY_HEADERS } from './security-headers.js';
 
 /** Where `documentation_url` points: the configured public URL, else the host the caller used. */
-export function publicBaseUrl(request: FastifyRequest, config: Pick<Config, 'publicUrl'>): string {
+export function publicBaseUrl(request: FastifyRequest, config: Pick<CoreConfig, 'publicUrl'>): string {
   return config.publicUrl ?? `${request.protocol}://${request.host}`;
 }
 
@@ -85,7 +85,7 @@ export function classifyError(error: unknown): { code: ErrorCode; message: strin
 export function sendError(
   request: FastifyRequest,
   reply: FastifyReply,
-  config: Pick<Config, 'publicUrl'>,
+  config: Pick<CoreConfig, 'publicUrl'>,
   code: ErrorCode,
   message: string,
   details?: ErrorDetails,
@@ -107,7 +107,7 @@ function isClientGone(error: unknown, request: FastifyRequest): boolean {
   );
 }
 
-export function registerErrorHandling(app: FastifyInstance, config: Pick<Config, 'publicUrl'>): void {
+export function registerErrorHandling(app: FastifyInstance, config: Pick<CoreConfig, 'publicUrl'>): void {
   app.setErrorHandler((thrown, request, reply) => {
     // A body that missed its deadline is 408 whatever its reader threw when it was cut off; a full
     // disk or read-only database is 503 with Retry-After (the log keeps the original error).
@@ -145,7 +145,7 @@ export function registerErrorHandling(app: FastifyInstance, config: Pick<Config,
  * whose percent-encoding is broken, a parameter beyond the router's own length limit) still gets
  * the envelope, the security headers and the request id.
  */
-export function frameworkErrorHandler(config: Pick<Config, 'publicUrl'>) {
+export function frameworkErrorHandler(config: Pick<CoreConfig, 'publicUrl'>) {
   return (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
     const { code, message } = classifyError(error);
     reply.code(error.statusCode ?? 400);

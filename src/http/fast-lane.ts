@@ -1,34 +1,31 @@
 /**
- * The fast lane: the hottest read routes (update checks) answered straight from the HTTP server,
+ * The fast lane: the hottest read routes (update checks) dispatched straight from the HTTP server,
  * before Fastify's per-request machinery. Fastify's routing, hooks and reply objects cost several
- * times what a memoised update answer does; the lane does the same work with none of them.
+ * times what a memoised update answer does; the lane calls the same request functions without them.
  *
- * A lane route answers only what it can answer from memory exactly as Fastify would: a valid key
- * whose verification is cached, a route match with well-formed input, a warm snapshot and a
- * serialised body. Everything else (errors, cold caches, CORS requests, HEAD, percent-encoded
- * queries, request bodies, shutdown) is handed to Fastify before any side effect, so behaviour stays in one place.
- * A request rejected by a rate limit is handed over too; the only trace it leaves is that the IP
- * budget was counted for it if the key budget was the one exhausted.
- *
- * What the lane does for a request it answers matches the Fastify path: the IP and key budgets,
- * the security, request-id and rate-limit headers, key usage, metrics and one log line.
+ * The lane takes a request only when its answer is in memory exactly as the route would give it: a
+ * key whose verification is cached and that holds the route's permission, a route match with
+ * well-formed input, a warm snapshot and a serialised body. Everything else (cold caches, errors of
+ * input, CORS requests, HEAD, percent-encoded queries, request bodies, shutdown) goes to Fastify
+ * before any side effect. A request it takes is admitted by the same function as the router's
+ * (admission.ts, with the route's own contract) and recorded by the same one (request-outcome.ts);
+ * a refusal (429) is answered here with the envelope the router's error handler writes.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { FastifyBaseLogger, FastifyServerOptions } from 'fastify';
-import type { RateLimitsConfig } from '../config.js';
+import { errorEnvelope } from '../errors.js';
 import type { Clock } from '../infra/clock.js';
 import { type Caller, hasPermission } from '../keys/caller.js';
-import type { KeyUsageTracker } from '../keys/key-usage.js';
 import type { KeyVerifier } from '../keys/key-verifier.js';
-import type { Permission } from '../keys/permissions.js';
 import type { Metrics } from '../metrics/metrics.js';
-import type { RateLimitStore } from '../rate-limit/rate-limit-store.js';
+import type { Admission, Admit } from './admission.js';
 import { stripApiPrefix } from './api-prefix.js';
-import { presentedCredential } from './auth.js';
-import { recordIpDecision } from './counted-ip.js';
-import type { GuessingLockout } from './guessing-lockout.js';
-import { type AppliedLimit, type HeaderSink, setRateLimitHeaders } from './rate-limit-headers.js';
+import { type PresentedCredential, presentedCredential } from './auth.js';
+import type { LinkBaseOf } from './link-base.js';
+import { type HeaderSink, setRateLimitHeaders } from './rate-limit-headers.js';
 import { requestIdOf } from './request-id.js';
+import type { RecordOutcome } from './request-outcome.js';
+import type { RouteContract } from './route-contract.js';
 import { SECURITY_HEADERS } from './security-headers.js';
 
 /** A lane route's answer: its body and headers. */
@@ -40,8 +37,8 @@ export interface FastAnswer {
 export interface FastLaneRoute {
   /** The route's pattern as Fastify names it (metrics and logs). */
   pattern: string;
-  /** The permission the route declares to Fastify. */
-  permission: Permission;
+  /** The contract the route declares to Fastify: the lane admits its requests by it. */
+  contract: RouteContract & { permission: NonNullable<RouteContract['permission']> };
   /** Whether the path is this route's: checked before any key is verified. */
   matches(path: string): boolean;
   /** The answer from memory, or undefined to hand the request to Fastify. Must have no side effects. */
@@ -50,26 +47,25 @@ export interface FastLaneRoute {
 
 export interface FastLaneDeps {
   verifier: KeyVerifier;
-  store: RateLimitStore;
-  lockout: GuessingLockout;
-  limits: RateLimitsConfig;
+  admit: Admit;
+  recordOutcome: RecordOutcome;
   clock: Clock;
   metrics: Metrics;
-  usage: KeyUsageTracker;
+  /** The base of `documentation_url` in a refusal's envelope, as the error handler's. */
+  linkBaseOf: LinkBaseOf;
   /** For failures (redacted). */
   log: FastifyBaseLogger;
-  /** For the line per request, shared with the router's (`request-logging.ts`). */
-  accessLog: FastifyBaseLogger;
   clientIp: (request: IncomingMessage) => string | undefined;
   isShuttingDown: () => boolean;
   routes: readonly FastLaneRoute[];
 }
 
 /** Handles a request and returns true, or returns false at once for Fastify to handle it. */
-export type FastLane = (request: IncomingMessage, response: ServerResponse, fallback: () => void) => boolean;
+export type FastLane = (request: IncomingMessage, response: ServerResponse) => boolean;
 
 /** Requests the lane answered, under `lunarbit_cache_lookups_total` (the rest went to Fastify). */
 const LANE_ANSWERED = { cache: 'fast-lane', result: 'hit' } as const;
+const JSON_TYPE = 'application/json; charset=utf-8';
 
 function headerSink(headers: Record<string, string | number>): HeaderSink {
   return {
@@ -79,10 +75,21 @@ function headerSink(headers: Record<string, string | number>): HeaderSink {
   };
 }
 
-export function createFastLane(deps: FastLaneDeps): FastLane {
-  const { verifier, store, lockout, limits, clock, metrics, usage, log, accessLog } = deps;
+interface Plan {
+  route: FastLaneRoute;
+  caller: Caller;
+  credential: PresentedCredential;
+  answer: FastAnswer;
+  ip: string;
+  docsBase: string;
+}
 
-  function planOf(request: IncomingMessage) {
+export function createFastLane(deps: FastLaneDeps): FastLane {
+  const { verifier, admit, recordOutcome, clock, log } = deps;
+  const answered = deps.metrics.cacheLookups.labels(LANE_ANSWERED);
+
+  /** The request's plan when the lane can answer it, with no side effect either way. */
+  function planOf(request: IncomingMessage): Plan | undefined {
     const { headers } = request;
     if (request.method !== 'GET' || headers.origin !== undefined || deps.isShuttingDown()) return;
     // A body (odd on a GET) is the router's: its deadline and connection handling live there.
@@ -97,54 +104,19 @@ export function createFastLane(deps: FastLaneDeps): FastLane {
     const credential = presentedCredential(request);
     if (credential.kind !== 'key') return;
     const caller = verifier.verifyFromMemory(credential.value);
-    if (caller === undefined || caller.isAdmin || !hasPermission(caller, route.permission)) return;
+    if (caller === undefined || caller.isAdmin || !hasPermission(caller, route.contract.permission)) return;
+    const ip = deps.clientIp(request);
+    const docsBase = deps.linkBaseOf(request);
+    if (ip === undefined || docsBase === undefined) return;
     const answer = route.answer(path, query, request, caller);
-    return answer === undefined ? undefined : { caller, answer, counters: countersOf.get(route)! };
-  }
-
-  // prom-client hashes label sets on every call; children bound once per route skip that.
-  const countersOf = new Map(
-    deps.routes.map((route) => {
-      const labels = { method: 'GET', route: route.pattern, status: '200' };
-      const counters = {
-        requests: metrics.httpRequests.labels(labels),
-        duration: metrics.httpDuration.labels(labels),
-        answered: metrics.cacheLookups.labels(LANE_ANSWERED),
-        pattern: route.pattern,
-      };
-      return [route, counters] as const;
-    }),
-  );
-  type Plan = NonNullable<ReturnType<typeof planOf>>;
-
-  async function consumeLimits(
-    request: IncomingMessage,
-    ip: string,
-    caller: Caller,
-  ): Promise<AppliedLimit[] | undefined> {
-    // A refusal is answered by the router, which must not count the request against the IP again.
-    const ipDecision = await store.consume(`ip:${ip}`, limits.ip.max, limits.ip.windowMs);
-    if (!ipDecision.allowed) {
-      recordIpDecision(request, ipDecision);
-      return undefined;
-    }
-    const max = caller.rateLimit ?? limits.key.max;
-    const keyDecision = await store.consume(`key:${caller.id}`, max, limits.key.windowMs);
-    if (!keyDecision.allowed) {
-      recordIpDecision(request, ipDecision);
-      return undefined;
-    }
-    return [
-      { policy: 'ip', decision: ipDecision },
-      { policy: 'key', decision: keyDecision },
-    ];
+    return answer === undefined ? undefined : { route, caller, credential, answer, ip, docsBase };
   }
 
   function send(
     request: IncomingMessage,
     response: ServerResponse,
     plan: Plan,
-    applied: AppliedLimit[],
+    { applied, caller, refusal }: Admission,
     startedAt: number,
   ): void {
     const requestId = requestIdOf(request);
@@ -154,56 +126,55 @@ export function createFastLane(deps: FastLaneDeps): FastLane {
     for (const name in SECURITY_HEADERS) headers[name] = SECURITY_HEADERS[name]!;
     headers['x-request-id'] = requestId;
     setRateLimitHeaders(headerSink(headers), applied, clock.now());
-    for (const name in plan.answer.headers) headers[name] = plan.answer.headers[name]!;
+    let body: string;
+    if (refusal === undefined) {
+      for (const name in plan.answer.headers) headers[name] = plan.answer.headers[name]!;
+      body = plan.answer.body;
+    } else {
+      for (const name in refusal.headers) headers[name] = refusal.headers[name]!;
+      headers['content-type'] = JSON_TYPE;
+      const { code, message, details } = refusal;
+      body = JSON.stringify(errorEnvelope(code, message, details, requestId, plan.docsBase));
+    }
     headers.vary = 'Origin';
-    headers['content-length'] = Buffer.byteLength(plan.answer.body);
-    response.writeHead(200, headers);
-    response.end(plan.answer.body);
-
-    const durationMs = performance.now() - startedAt;
-    const { counters } = plan;
-    counters.requests.inc();
-    counters.duration.observe(durationMs / 1000);
-    counters.answered.inc();
-    usage.recordRequest(plan.caller.id, false, durationMs);
-    accessLog.info(
-      {
-        requestId,
-        method: 'GET',
-        route: counters.pattern,
-        status: 200,
-        durationMs: Math.round(durationMs * 100) / 100,
-        caller: plan.caller.name,
-      },
-      'request completed',
-    );
+    headers['content-length'] = Buffer.byteLength(body);
+    const status = refusal?.status ?? 200;
+    response.writeHead(status, headers);
+    response.end(body);
+    answered.inc();
+    recordOutcome({
+      requestId,
+      method: 'GET',
+      route: plan.route.pattern,
+      status,
+      durationMs: performance.now() - startedAt,
+      // Who the admission found: none when the IP was refused before any key was looked at.
+      caller,
+      callerName: caller?.name,
+      errorCode: refusal?.code,
+    });
   }
 
   async function answerFromLane(
     request: IncomingMessage,
     response: ServerResponse,
     plan: Plan,
-    ip: string,
     startedAt: number,
-    fallback: () => void,
   ): Promise<void> {
-    let applied: AppliedLimit[] | undefined;
-    try {
-      applied = await consumeLimits(request, ip, plan.caller);
-    } catch (error) {
-      log.error({ err: error }, 'fast lane could not count rate limits; handing the request to the router');
-    }
-    if (applied === undefined) return fallback();
-    send(request, response, plan, applied, startedAt);
+    const admission = await admit({
+      contract: plan.route.contract,
+      ip: plan.ip,
+      credential: plan.credential,
+      authenticate: () => plan.caller,
+    });
+    send(request, response, plan, admission, startedAt);
   }
 
-  return (request, response, fallback) => {
+  return (request, response) => {
     const startedAt = performance.now();
     const plan = planOf(request);
-    const ip = plan && deps.clientIp(request);
-    // A locked-out IP is refused by the router's guard.
-    if (plan === undefined || ip === undefined || lockout.refusalFor(ip) !== undefined) return false;
-    answerFromLane(request, response, plan, ip, startedAt, fallback).catch((error: unknown) => {
+    if (plan === undefined) return false;
+    answerFromLane(request, response, plan, startedAt).catch((error: unknown) => {
       log.error({ err: error }, 'fast lane failed to answer');
       response.destroy();
     });
@@ -226,7 +197,7 @@ export function fastLaneServerFactory(slot: FastLaneSlot) {
   return (handler: HttpHandler, options: FastifyServerOptions): Server => {
     const server = createServer((request, response) => {
       const lane = slot.lane;
-      if (lane === undefined || !lane(request, response, () => handler(request, response))) {
+      if (lane === undefined || !lane(request, response)) {
         handler(request, response);
       }
     });

@@ -8,7 +8,7 @@
  */
 import type { IncomingMessage } from 'node:http';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { Config } from '../config.js';
+import type { CoreConfig } from '../config.js';
 import { AppError } from '../errors.js';
 import { proxyTrust } from './client-ip.js';
 
@@ -25,7 +25,7 @@ function firstValue(header: string | string[] | undefined): string | undefined {
   return (comma === -1 ? value : value.slice(0, comma)).trim();
 }
 
-export function linkBaseResolver(config: Pick<Config, 'publicUrl' | 'trustProxy'>): LinkBaseOf {
+export function linkBaseResolver(config: Pick<CoreConfig, 'publicUrl' | 'trustProxy'>): LinkBaseOf {
   if (config.publicUrl !== undefined) {
     const base = config.publicUrl.replace(/\/+$/, '');
     return () => base;

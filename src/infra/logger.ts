@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { type DestinationStream, destination, type Logger, type LoggerOptions, pino } from 'pino';
-import type { Config } from '../config.js';
+import type { CoreConfig } from '../config.js';
 
 /**
  * Paths pino blanks out. Credentials can arrive in headers or in bodies logged by a route, so both
@@ -33,7 +33,7 @@ export const REDACTED_PATHS = [
   'body.key',
 ];
 
-type LogSettings = Pick<Config, 'logLevel' | 'logFormat' | 'logFile'>;
+type LogSettings = Pick<CoreConfig, 'logLevel' | 'logFormat' | 'logFile'>;
 
 export function loggerOptions(config: LogSettings): LoggerOptions {
   const options: LoggerOptions = {

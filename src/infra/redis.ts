@@ -1,5 +1,7 @@
 import { Redis } from 'ioredis';
 
+const DEFAULT_COMMAND_TIMEOUT_MS = 1_000;
+
 /**
  * A Redis connection that fails fast: commands error at once while disconnected (no offline queue),
  * so callers fall back to local state instead of hanging. ioredis reconnects in the background.
@@ -7,7 +9,7 @@ import { Redis } from 'ioredis';
 export function createRedisConnection(
   url: string,
   name: string,
-  options: { queueWhileOffline?: boolean } = {},
+  options: { queueWhileOffline?: boolean; commandTimeoutMs?: number } = {},
 ): Redis {
   return new Redis(url, {
     connectionName: name,
@@ -16,7 +18,9 @@ export function createRedisConnection(
     enableOfflineQueue: options.queueWhileOffline ?? false,
     maxRetriesPerRequest: 1,
     connectTimeout: 2_000,
-    commandTimeout: 1_000,
+    // Never shorter than what a caller waits for on its own (the rate-limit check's bound), so that a
+    // stalled event loop does not fail a reply that arrived in time.
+    commandTimeout: Math.max(DEFAULT_COMMAND_TIMEOUT_MS, options.commandTimeoutMs ?? 0),
     retryStrategy: (attempt) => Math.min(attempt * 200, 2_000),
   });
 }

@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import type { Config } from '../config.js';
+import type { CoreConfig } from '../config.js';
 import type { Database } from '../db/database.js';
 import { type Cache, createMemoryCache, createRedisCache } from './cache.js';
 import { changeLogTransport } from './change-log.js';
@@ -26,9 +26,11 @@ export interface SharedState {
 }
 
 export function createSharedState(
-  config: Pick<Config, 'redisUrl' | 'redisPrefix' | 'changeLogPollMs'>,
+  config: Pick<CoreConfig, 'redisUrl' | 'redisPrefix' | 'changeLogPollMs'>,
   onError: (error: unknown, context: string) => void,
   database?: Database,
+  /** The longest a caller of the command connection waits on its own (`RATE_LIMIT_REDIS_TIMEOUT_MS`). */
+  commandTimeoutMs?: number,
 ): SharedState {
   const transports: EventTransport[] =
     database?.dialect === 'postgres'
@@ -49,7 +51,9 @@ export function createSharedState(
       },
     };
   }
-  const redis = createRedisConnection(config.redisUrl, 'lunarbit');
+  const redis = createRedisConnection(config.redisUrl, 'lunarbit', {
+    ...(commandTimeoutMs === undefined ? {} : { commandTimeoutMs }),
+  });
   const subscriber = createRedisConnection(config.redisUrl, 'lunarbit-events', { queueWhileOffline: true });
   // ioredis emits 'error' on every failed reconnect; the callers see failures through their commands.
   redis.on('error', (error) => onError(error, 'redis connection'));

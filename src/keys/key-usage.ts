@@ -1,11 +1,3 @@
-/**
- * Per-key usage counters, aggregated in memory and written in batches with additive upserts, so
- * several instances can flush concurrently without losing counts. A failed flush keeps its counts
- * for the next one; the final flush runs on graceful shutdown. When writes happen, and so what a
- * crash can lose (one flush interval while writes take under a fifth of it), is `flush-schedule.ts`.
- */
-import type { FastifyInstance } from 'fastify';
-import type { AbandonedRequestHandler } from '../http/abandoned-requests.js';
 import type { Clock } from '../infra/clock.js';
 import { isoString } from '../infra/clock.js';
 import { createFlushSchedule } from '../infra/flush-schedule.js';
@@ -149,24 +141,3 @@ function addTokens(delta: UsageDelta, model: string, prompt: number, completion:
 }
 
 export type KeyUsageTracker = ReturnType<typeof createKeyUsageTracker>;
-
-/**
- * Counts every response of an authenticated request, by key; the admin key's requests are counted
- * under `admin` in the usage series only (it has no key record, daily totals or last use).
- */
-export function registerKeyUsageHook(
-  app: FastifyInstance,
-  usage: KeyUsageTracker,
-  onAbandoned: (handler: AbandonedRequestHandler) => void,
-): void {
-  app.addHook('onResponse', (request, reply, done) => {
-    const caller = request.caller;
-    if (caller !== undefined) usage.recordRequest(caller.id, reply.statusCode >= 400, reply.elapsedTime);
-    done();
-  });
-  // The client closed the connection before the answer was complete: a request, and not a success.
-  onAbandoned((request, reply) => {
-    const caller = request.caller;
-    if (caller !== undefined) usage.recordRequest(caller.id, true, reply.elapsedTime);
-  });
-}

@@ -3,9 +3,7 @@
  * Domains receive the counters they update; nothing here knows about routes or providers.
  */
 
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
-import { type AbandonedRequestHandler, CLIENT_CLOSED_REQUEST } from '../http/abandoned-requests.js';
 
 export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
   const registry = new Registry();
@@ -94,28 +92,4 @@ export function boundChildren<C>(bind: (key: string) => C): (key: string) => C {
     }
     return child;
   };
-}
-
-/** Request counts and latency by route pattern (never the raw URL: bounded label values). */
-export function registerHttpMetrics(
-  app: FastifyInstance,
-  metrics: Metrics,
-  onAbandoned: (handler: AbandonedRequestHandler) => void,
-): void {
-  const childrenOf = boundChildren((key) => {
-    const [method, route, status] = key.split(' ') as [string, string, string];
-    const labels = { method, route, status };
-    return { requests: metrics.httpRequests.labels(labels), duration: metrics.httpDuration.labels(labels) };
-  });
-  const count = (request: FastifyRequest, reply: FastifyReply, status: number) => {
-    const route = request.routeOptions.url ?? 'unmatched';
-    const children = childrenOf(`${request.method} ${route} ${status}`);
-    children.requests.inc();
-    children.duration.observe(reply.elapsedTime / 1000);
-  };
-  app.addHook('onResponse', (request, reply, done) => {
-    count(request, reply, reply.statusCode);
-    done();
-  });
-  onAbandoned((request, reply) => count(request, reply, CLIENT_CLOSED_REQUEST));
 }

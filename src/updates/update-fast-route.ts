@@ -1,7 +1,8 @@
 /**
- * `GET /projects/:projectId/channels/:channelId/update` in the fast lane (see `http/fast-lane.ts`).
- * It accepts exactly what the route's schema accepts, in plain form (no percent-encoding, each
- * parameter once), and answers only from a memoised body; anything else goes to the route itself.
+ * `GET /projects/:projectId/channels/:channelId/update` in the fast lane (see `http/fast-lane.ts`),
+ * guarded by the route's own contract. It accepts exactly what the route's schema accepts, in plain
+ * form (no percent-encoding, each parameter once), and answers only from a memoised body; anything
+ * else goes to the route itself.
  */
 
 import { ARCHITECTURES, PLATFORMS } from '../catalog/catalog-targets.js';
@@ -10,7 +11,7 @@ import type { LinkBaseOf } from '../http/link-base.js';
 import { clientIdFrom } from './client-id.js';
 import { MEMOISED_CACHE_CONTROL } from './memoised-answers.js';
 import { MAX_CLIENT_ID_LENGTH } from './rollout-bucket.js';
-import type { UpdateQueryShape } from './updates-schemas.js';
+import { CHECK_UPDATES_CONTRACT, type UpdateQueryShape } from './updates-schemas.js';
 import type { UpdatesService } from './updates-service.js';
 
 const JSON_TYPE = 'application/json; charset=utf-8';
@@ -43,7 +44,7 @@ export function plainUpdateQuery(query: string): UpdateQueryShape | undefined {
 export function updateCheckFastRoute(updates: UpdatesService, linkBaseOf: LinkBaseOf): FastLaneRoute {
   return {
     pattern: '/projects/:projectId/channels/:channelId/update',
-    permission: 'canCheckUpdates',
+    contract: CHECK_UPDATES_CONTRACT,
     matches: (path) => path.endsWith('/update') || path.endsWith('/update/'),
     answer(path, query, request, caller): FastAnswer | undefined {
       // Conditional requests (304) are the route's to answer.

@@ -6,6 +6,7 @@ import { clientIdOf } from './client-id.js';
 import { checkLauncher } from './launcher-check.js';
 import { memoised, sendMemoised } from './memoised-answers.js';
 import {
+  CHECK_UPDATES_CONTRACT,
   LauncherCheckBody,
   LauncherCheckResponse,
   MAX_LAUNCHER_ITEMS,
@@ -16,7 +17,6 @@ import {
 import type { UpdatesService } from './updates-service.js';
 
 const JSON_TYPE = 'application/json; charset=utf-8';
-const checkUpdates = { auth: 'key', permission: 'canCheckUpdates', rateGroup: 'key' } as const;
 
 /** The JSON update checks. Native updater feeds are in `feeds/feed-routes.ts`. */
 export async function updatesRoutes(instance: FastifyInstance, deps: { updates: UpdatesService }) {
@@ -26,7 +26,7 @@ export async function updatesRoutes(instance: FastifyInstance, deps: { updates: 
   app.get(
     '/projects/:projectId/channels/:channelId/update',
     {
-      config: checkUpdates,
+      config: CHECK_UPDATES_CONTRACT,
       schema: {
         tags: ['updates'],
         summary: 'Check for updates',
@@ -59,7 +59,7 @@ export async function updatesRoutes(instance: FastifyInstance, deps: { updates: 
   app.post(
     '/update/check',
     {
-      config: checkUpdates,
+      config: CHECK_UPDATES_CONTRACT,
       schema: {
         tags: ['updates'],
         summary: 'Launcher update check',

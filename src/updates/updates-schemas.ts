@@ -2,6 +2,7 @@
 import { type Static, Type } from 'typebox';
 import { ChecksumView } from '../catalog/catalog-schemas.js';
 import { ARCHITECTURES, type Architecture, PLATFORMS, type Platform } from '../catalog/catalog-targets.js';
+import type { RouteContract } from '../http/route-contract.js';
 import { MAX_CLIENT_ID_LENGTH } from './rollout-bucket.js';
 
 const slug = (description?: string) =>
@@ -152,3 +153,10 @@ export const LauncherCheckResponse = Type.Object({
   launcher_update: LauncherUpdate,
   project_updates: Type.Array(ProjectUpdateEntry, { description: 'One entry per installed item, in order' }),
 });
+
+/** How the update checks are guarded, whichever path answers them (the router or the fast lane). */
+export const CHECK_UPDATES_CONTRACT = {
+  auth: 'key',
+  permission: 'canCheckUpdates',
+  rateGroup: 'key',
+} as const satisfies RouteContract;

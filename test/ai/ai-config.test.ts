@@ -3,7 +3,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, it, type TestContext } from 'node:test';
-import { ConfigError, loadConfig } from '../../src/config.js';
+import { loadConfig } from '../../src/app-config.js';
+import { ConfigError } from '../../src/config.js';
 
 function problemsOf(env: Record<string, string>): string[] {
   try {

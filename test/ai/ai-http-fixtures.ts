@@ -6,8 +6,9 @@
 import assert from 'node:assert/strict';
 import type { TestContext } from 'node:test';
 import type { FastifyInstance } from 'fastify';
+import type { AiConfig } from '../../src/ai/ai-config.js';
 import { type AiSettingsInput, resolveAiSettings } from '../../src/ai/ai-settings.js';
-import type { AiConfig, Config } from '../../src/config.js';
+import type { Config } from '../../src/app-config.js';
 import { buildTestApp, type TestApp } from '../helpers/build-test-app.js';
 import { startFakeAnthropic } from '../helpers/fakes/fake-anthropic.js';
 import { startFakeAzureOpenAI } from '../helpers/fakes/fake-azure-openai.js';
@@ -88,7 +89,7 @@ export async function providerOfKind(t: Pick<TestContext, 'after'>, kind: Provid
         startFakeAzureOpenAI({ apiKey: AZURE_KEY, deployments: { 'prod-gpt4o': 'gpt-4o' } }),
       );
       const azure = { endpoint: server.url, apiKey: AZURE_KEY, deployments: 'gpt-4o=prod-gpt4o' };
-      return { server, model: 'gpt-4o', settings: { azure } };
+      return { server, model: 'gpt-4o', settings: { 'azure-openai': azure } };
     }
     case 'anthropic': {
       const server = await fake(t, startFakeAnthropic({ apiKey: ANTHROPIC_KEY }));

@@ -17,7 +17,7 @@ describe('providers built from settings, routed by model', () => {
       lmstudio: { enabled: true, baseUrl: lmstudio.url },
       openai: { apiKey: 'sk-o', baseUrl: `${openai.url}/v1` },
       anthropic: { apiKey: 'ant', baseUrl: anthropic.url, models: ['claude-sonnet-4-5'] },
-      azure: { endpoint: azure.url, apiKey: 'az', deployments: 'gpt-4.1=prod' },
+      'azure-openai': { endpoint: azure.url, apiKey: 'az', deployments: 'gpt-4.1=prod' },
     });
     const router = createModelRouter({ strategy: settings.strategy });
     for (const { name, provider, options } of createProvidersFromSettings(settings)) {

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { TestContext } from 'node:test';
-import type { Config } from '../../src/config.js';
+import type { CoreConfig } from '../../src/config.js';
 import { createManualClock, type ManualClock } from '../../src/infra/clock.js';
 import { admin } from '../catalog/catalog-fixtures.js';
 import type { Backend } from '../helpers/services.js';
@@ -76,7 +76,7 @@ export async function closedOrigin(): Promise<string> {
 export async function verificationApp(
   t: TestContext,
   at: Backend | Pick<StorageCase, 'backend' | 'storage'>,
-  verify: Partial<Config['artifacts']['verify']> = {},
+  verify: Partial<CoreConfig['artifacts']['verify']> = {},
   clock: ManualClock = createManualClock(),
 ) {
   const config = testConfig();

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import type { TestContext } from 'node:test';
 import type { LightMyRequestResponse } from 'fastify';
-import type { Config } from '../../src/config.js';
+import type { CoreConfig } from '../../src/config.js';
 import type { SyncReport } from '../../src/github/github-sync-report.js';
 import { type Clock, createManualClock } from '../../src/infra/clock.js';
 import { createProject } from '../catalog/catalog-fixtures.js';
@@ -28,7 +28,7 @@ export async function setupGithub(
   options: {
     private?: boolean;
     token?: string | null;
-    github?: Partial<Config['github']>;
+    github?: Partial<CoreConfig['github']>;
     clock?: Clock;
   } = {},
 ): Promise<GithubSetup> {

@@ -8,7 +8,7 @@ import type { FastifyInstance } from 'fastify';
 import { Redis } from 'ioredis';
 import type { LogEvent } from 'kysely';
 import { type AppOverrides, buildApp } from '../../src/app.js';
-import type { Config } from '../../src/config.js';
+import type { Config } from '../../src/app-config.js';
 import { dropPgSchema } from '../../src/db/database.js';
 import { checkEveryAnswer } from './openapi-conformance.js';
 import { type Backend, retryOnDroppedSchema, TEST_DATABASE_URL, TEST_REDIS_URL } from './services.js';

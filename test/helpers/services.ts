@@ -3,7 +3,10 @@
  * when reachable. An unreachable service is reported loudly and its suites are skipped, unless
  * REQUIRE_SERVICES=1 (CI), where it is a failure.
  */
+import { randomBytes } from 'node:crypto';
 import net from 'node:net';
+import type { TestContext } from 'node:test';
+import pg from 'pg';
 
 export const TEST_DATABASE_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 export const TEST_REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -106,4 +109,31 @@ export async function retryOnDroppedSchema<T>(
     if (!last && isDroppedSchemaError(errorOf(result))) continue;
     return result;
   }
+}
+
+/**
+ * A PostgreSQL database of the test's own on the test server, dropped after the test: for gateway
+ * processes, which take their database from `DATABASE_URL` alone (no schema override). Its URL.
+ */
+export async function createPgDatabase(t: Pick<TestContext, 'after'>): Promise<string> {
+  const name = `lunarbit_t_${randomBytes(6).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: TEST_DATABASE_URL });
+  await admin.connect();
+  try {
+    await admin.query(`create database "${name}"`);
+  } finally {
+    await admin.end();
+  }
+  t.after(async () => {
+    const dropper = new pg.Client({ connectionString: TEST_DATABASE_URL });
+    await dropper.connect();
+    try {
+      await dropper.query(`drop database if exists "${name}" with (force)`);
+    } finally {
+      await dropper.end();
+    }
+  });
+  const url = new URL(TEST_DATABASE_URL);
+  url.pathname = `/${name}`;
+  return url.toString();
 }

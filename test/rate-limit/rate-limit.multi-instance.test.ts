@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import type { Redis } from 'ioredis';
+import { waitForRedis } from '../../src/infra/redis.js';
 import type { ResilientRateLimitStore } from '../../src/rate-limit/rate-limit-resilient-store.js';
 import { buildTestApp } from '../helpers/build-test-app.js';
 import { bearer } from '../helpers/keys.js';
@@ -33,10 +35,24 @@ describe('rate limits shared by two instances through Redis', { skip: await skip
         headers: { accept: 'application/json' },
       });
 
-    // Tolerance 0: one atomic Lua script per check decides on one shared counter.
+    // Tolerance 0: one atomic Lua script per check decides on one shared counter. Both instances
+    // are connected first (startup only waits a bounded time); a decision taken locally would
+    // make the count meaningless, so the count says how many there were.
+    const stores = [a, b].map((instance) => instance.app.gateway.rateLimits as ResilientRateLimitStore);
+    await Promise.all(
+      [a, b].map((instance) => waitForRedis(instance.app.gateway.shared.redis as Redis, 30_000)),
+    );
     const shared = await Promise.all(Array.from({ length: LIMIT + 10 }, (_, i) => hit(i, '192.0.2.10')));
     const statuses = shared.map((r) => r.statusCode);
-    assert.equal(statuses.filter((s) => s === 200).length, LIMIT);
+    const localDecisions = stores.map((store) => store.fallbackCount);
+    const failures = [a, b].flatMap((instance) =>
+      instance.logLines().filter((line) => line.context === 'rate-limit redis store'),
+    );
+    assert.equal(
+      statuses.filter((s) => s === 200).length,
+      LIMIT,
+      `local decisions: ${localDecisions}; ${JSON.stringify(failures)}`,
+    );
     assert.equal(statuses.filter((s) => s === 429).length, 10);
 
     await proxy.takeDown();
@@ -47,8 +63,7 @@ describe('rate limits shared by two instances through Redis', { skip: await skip
     const localStatuses = local.map((r) => r.statusCode);
     assert.deepEqual([...new Set(localStatuses)].sort(), [200, 429]);
     assert.equal(localStatuses.filter((s) => s === 200).length, 2 * LIMIT);
-    const store = a.app.gateway.rateLimits as ResilientRateLimitStore;
-    assert.ok(store.fallbackCount > 0, 'decisions were taken locally');
+    assert.ok((stores[0]?.fallbackCount ?? 0) > 0, 'decisions were taken locally');
     const warnings = a.logLines().filter((line) => line.context === 'rate-limit redis store');
     assert.equal(warnings.length, 1, 'the failure is logged once per interval, not per request');
     assert.ok(Number(warnings[0]?.suppressedSinceLastLog ?? 0) >= 0);

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import type { Config } from '../../src/config.js';
+import type { Config } from '../../src/app-config.js';
 import { buildTestApp } from '../helpers/build-test-app.js';
 import { databaseBackends } from '../helpers/services.js';
 

@@ -6,10 +6,12 @@
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import net from 'node:net';
 import { describe, it } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { sql } from 'kysely';
 import pg from 'pg';
+import { createDatabase } from '../../src/db/database.js';
 import { isLostDatabaseConnection } from '../../src/db/storage-faults.js';
 import { createProject, versionAdminUrl } from '../catalog/catalog-fixtures.js';
 import { assertErrorEnvelope } from '../helpers/assertions.js';
@@ -138,6 +140,45 @@ describe('storage faults: 503 STORAGE_UNAVAILABLE with Retry-After, /health degr
       assert.equal(isLostDatabaseConnection(new Error('relation "x" does not exist')), false);
       const aborted = Object.assign(new Error('aborted'), { code: 'ECONNRESET' });
       assert.equal(isLostDatabaseConnection(aborted), false, "a client's aborted upload is not the database");
+    });
+
+    it("a reset of the pool's own connection mid-query is a lost connection, not a bug", async (t) => {
+      const target = new URL(TEST_DATABASE_URL);
+      const sockets = new Set<net.Socket>();
+      const proxy = net.createServer((client) => {
+        const server = net.connect(Number(target.port || 5432), target.hostname);
+        for (const socket of [client, server]) {
+          sockets.add(socket);
+          socket.on('error', () => {});
+        }
+        client.pipe(server).pipe(client);
+      });
+      await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+      const proxied = new URL(TEST_DATABASE_URL);
+      proxied.host = `127.0.0.1:${(proxy.address() as net.AddressInfo).port}`;
+      const database = createDatabase({
+        database: { kind: 'postgres', url: proxied.toString(), poolSize: 1 },
+      });
+      t.after(async () => {
+        await database.close().catch(() => {});
+        proxy.close();
+      });
+      await sql`select 1`.execute(database.db);
+      const running = sql`select pg_sleep(10)`.execute(database.db).then(
+        () => undefined,
+        (caught: unknown) => caught,
+      );
+      // Once the server runs the query, both sides of the connection are reset.
+      const admin = new pg.Client({ connectionString: TEST_DATABASE_URL });
+      await admin.connect();
+      t.after(() => admin.end());
+      const sleeping = `select count(*)::int as n from pg_stat_activity where query = 'select pg_sleep(10)'`;
+      while ((await admin.query<{ n: number }>(sleeping)).rows[0]?.n !== 1);
+      for (const socket of sockets) socket.resetAndDestroy();
+      const error = await running;
+      assert.ok(error instanceof Error);
+      assert.equal((error as { code?: string }).code, 'ECONNRESET', String(error));
+      assert.equal(isLostDatabaseConnection(error), true, "recorded by the pool as its connection's error");
     });
 
     it('read-only sessions (25006)', async (t) => {

@@ -55,21 +55,27 @@ const PROBES: Probe[] = [
   { name: 'HEAD', url: check(WINDOWS), method: 'HEAD' },
   { name: 'no key', url: check(WINDOWS), key: 'none' },
   { name: 'admin key', url: check(WINDOWS), key: 'admin' },
-  // The first use of a key is verified by the router (then cached); the third exceeds the budget.
+  // The first use of a key is verified by the router (then cached); the third exceeds the budget:
+  // the lane answers the refusal itself, with the router's envelope, headers and log line.
   ...Array.from({ length: 4 }, (_, i) => ({
     name: `limited key, request ${i + 1} of a budget of 2`,
     url: check(WINDOWS),
     key: 'limited' as const,
-    ...(i === 1 ? { lane: true as const } : {}),
+    ...(i === 2 ? { headers: { 'x-request-id': 'trace-0002-limited' } } : {}),
+    ...(i >= 1 ? { lane: true as const } : {}),
   })),
-  // Its rate-limit headers show the IP budget: each request above counted against it once, also the
-  // ones the lane handed to the router after the key's budget refused them.
+  // Its rate-limit headers show the IP budget: each request above counted against it once.
   { name: 'the IP counted each request once', lane: true, url: check(WINDOWS) },
   // With 'no key' above, these spend the IP's unauthenticated budget of 3: then even the right key is
-  // refused, by the router's guard, before any key check.
+  // refused before any key check, by the same admission on either path.
   { name: 'wrong key, 2 of a budget of 3', url: check(WINDOWS), key: 'wrong' },
   { name: 'wrong key, 3 of a budget of 3', url: check(WINDOWS), key: 'wrong' },
-  { name: 'the right key from a locked-out IP', url: check(WINDOWS) },
+  {
+    name: 'the right key from a locked-out IP',
+    lane: true,
+    url: check(WINDOWS),
+    headers: { 'x-request-id': 'trace-0003-locked' },
+  },
 ];
 
 async function gateway(t: TestContext, fastLane: boolean) {
@@ -140,13 +146,34 @@ describe('updates: the fast lane', () => {
     }
     assert.equal(await laneAnswers(withoutLane.app), 0);
 
-    const lines = withLane.logLines().filter((line) => line.msg === 'request completed');
-    const laneLine = lines.find((line) => line.requestId === 'trace-0001-abcd');
-    const routerLine = withoutLane
-      .logLines()
-      .find((line) => line.msg === 'request completed' && line.requestId === 'trace-0001-abcd');
-    assert.deepEqual(Object.keys(laneLine!).sort(), Object.keys(routerLine!).sort());
-    assert.deepEqual({ ...laneLine, time: 0, durationMs: 0 }, { ...routerLine, time: 0, durationMs: 0 });
+    for (const requestId of ['trace-0001-abcd', 'trace-0002-limited', 'trace-0003-locked']) {
+      const [laneLine, routerLine] = [withLane, withoutLane].map((built) =>
+        built.logLines().find((line) => line.msg === 'request completed' && line.requestId === requestId),
+      );
+      assert.ok(laneLine && routerLine, requestId);
+      assert.deepEqual({ ...laneLine, time: 0, durationMs: 0 }, { ...routerLine, time: 0, durationMs: 0 });
+    }
+    // The same counters: requests by route and status, rate-limit refusals by policy, key usage.
+    for (const metric of ['httpRequests', 'rateLimitRejections'] as const) {
+      const [withValues, withoutValues] = await Promise.all(
+        [withLane, withoutLane].map(async (built) => (await built.app.gateway.metrics[metric].get()).values),
+      );
+      assert.deepEqual(withValues, withoutValues, metric);
+    }
+    const usageOf = async (built: typeof withLane) => {
+      await built.app.gateway.usage.tick();
+      // From another address: the probes' own is locked out by now.
+      const stats = await built.app.inject({
+        url: '/admin/keys/stats',
+        remoteAddress: '192.0.2.99',
+        headers: bearer(TEST_ADMIN_KEY),
+      });
+      const { keys } = stats.json() as {
+        keys: { name: string; totals: { requests: number; errors: number } }[];
+      };
+      return keys.map((key) => [key.name, key.totals.requests, key.totals.errors]).sort();
+    };
+    assert.deepEqual(await usageOf(withLane), await usageOf(withoutLane), 'key usage');
   });
 
   it('follows catalog writes and key revocation at once', async (t) => {

@@ -20,6 +20,7 @@ import {
   ProviderError,
   type ProviderErrorKind,
 } from './provider.js';
+import { commonOptions, defineProviderKind } from './provider-kind.js';
 
 export const ANTHROPIC_DEFAULT_BASE_URL = 'https://api.anthropic.com';
 export const ANTHROPIC_VERSION = '2023-06-01';
@@ -167,3 +168,35 @@ export class AnthropicProvider implements AIProvider {
     await this.http.close();
   }
 }
+
+interface AnthropicSettings {
+  apiKey?: string;
+  baseUrl?: string;
+  /** Default: listed from the API. */
+  models?: string[];
+}
+
+export const anthropicKind = defineProviderKind<'anthropic', AnthropicSettings>({
+  type: 'anthropic',
+  environment: {
+    rank: 2,
+    variables: ['ANTHROPIC_API_KEY', 'ANTHROPIC_ENABLED', 'ANTHROPIC_BASE_URL'],
+    read(reader) {
+      const apiKey = reader.raw('ANTHROPIC_API_KEY');
+      const enabled = reader.bool('ANTHROPIC_ENABLED', apiKey !== undefined);
+      const baseUrl = reader.url('ANTHROPIC_BASE_URL', undefined, ['http:', 'https:']);
+      if (enabled && apiKey === undefined)
+        reader.problems.push('ANTHROPIC_ENABLED=true needs ANTHROPIC_API_KEY');
+      return enabled && apiKey !== undefined ? { apiKey, baseUrl } : undefined;
+    },
+    define: ({ apiKey, baseUrl, models = [] }) => (apiKey ? { baseUrl, apiKey, models } : undefined),
+  },
+  providersFile: { needsKey: true },
+  create: (definition) =>
+    new AnthropicProvider({
+      ...commonOptions(definition),
+      apiKey: definition.apiKey ?? '',
+      baseUrl: definition.baseUrl,
+      defaultModel: definition.defaultModel,
+    }),
+});

@@ -6,6 +6,7 @@
  */
 import { type OpenAICompatibleOptions, OpenAICompatibleProvider } from './openai-compatible.js';
 import { type CallOptions, type ChatCompletionChunk, ProviderError } from './provider.js';
+import { defineProviderKind } from './provider-kind.js';
 
 export const AZURE_DEFAULT_API_VERSION = '2024-10-21';
 
@@ -80,3 +81,82 @@ export class AzureOpenAIProvider extends OpenAICompatibleProvider {
     return Object.keys(this.deployments);
   }
 }
+
+/** `model=deployment,…` (a bare name is a deployment serving the model of the same name). */
+export function parseDeployments(text: string): Record<string, string> {
+  const pairs = text
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item !== '');
+  return Object.fromEntries(
+    pairs.map((pair) => {
+      const [model = '', deployment = model] = pair.split('=').map((part) => part.trim());
+      return [model, deployment];
+    }),
+  );
+}
+
+interface AzureOpenAISettings {
+  endpoint?: string;
+  apiKey?: string;
+  apiVersion?: string;
+  /** `model=deployment,…` (see `parseDeployments`) or a map. */
+  deployments?: string | Record<string, string>;
+}
+
+export const azureOpenAIKind = defineProviderKind<'azure-openai', AzureOpenAISettings>({
+  type: 'azure-openai',
+  environment: {
+    rank: 3,
+    variables: [
+      'AZURE_OPENAI_ENDPOINT',
+      'AZURE_OPENAI_API_KEY',
+      'AZURE_OPENAI_API_VERSION',
+      'AZURE_OPENAI_DEPLOYMENTS',
+    ],
+    read: (reader) => ({
+      endpoint: reader.url('AZURE_OPENAI_ENDPOINT', undefined, ['https:', 'http:']),
+      apiKey: reader.raw('AZURE_OPENAI_API_KEY'),
+      apiVersion: reader.raw('AZURE_OPENAI_API_VERSION'),
+      deployments: reader.raw('AZURE_OPENAI_DEPLOYMENTS'),
+    }),
+    define(azure, problems) {
+      if (!(azure.endpoint || azure.apiKey || azure.deployments)) return undefined;
+      const deployments =
+        typeof azure.deployments === 'string' ? parseDeployments(azure.deployments) : azure.deployments;
+      const missing = [
+        azure.endpoint ? undefined : 'an endpoint',
+        azure.apiKey ? undefined : 'an API key',
+        deployments && Object.keys(deployments).length > 0 ? undefined : 'deployments',
+      ].filter((item) => item !== undefined);
+      if (missing.length > 0)
+        problems.push(`Azure OpenAI is partly configured: it needs ${missing.join(', ')}`);
+      return {
+        baseUrl: azure.endpoint,
+        apiKey: azure.apiKey,
+        apiVersion: azure.apiVersion,
+        deployments: deployments ?? {},
+      };
+    },
+  },
+  providersFile: {
+    needsKey: true,
+    check(entry, problem) {
+      if (entry.baseUrl === undefined) problem('endpoint', 'is required for azure-openai');
+      if (Object.keys(entry.deployments).length === 0)
+        problem('deployments', 'must map at least one model to a deployment');
+      return { deployments: entry.deployments };
+    },
+  },
+  create: (definition) =>
+    new AzureOpenAIProvider({
+      name: definition.name,
+      timeouts: definition.timeouts,
+      maxResponseBytes: definition.maxResponseBytes,
+      endpoint: definition.baseUrl ?? '',
+      apiKey: definition.apiKey ?? '',
+      apiVersion: definition.apiVersion,
+      deployments: definition.deployments ?? {},
+    }),
+  defaultModels: (definition) => Object.keys(definition.deployments ?? {}),
+});

@@ -1,4 +1,5 @@
 import { type OpenAICompatibleOptions, OpenAICompatibleProvider } from './openai-compatible.js';
+import { commonOptions, defineProviderKind } from './provider-kind.js';
 
 export const LMSTUDIO_DEFAULT_BASE_URL = 'http://localhost:1234';
 
@@ -22,3 +23,28 @@ export class LMStudioProvider extends OpenAICompatibleProvider {
     });
   }
 }
+
+interface LMStudioSettings {
+  enabled?: boolean;
+  baseUrl?: string;
+}
+
+export const lmstudioKind = defineProviderKind<'lmstudio', LMStudioSettings>({
+  type: 'lmstudio',
+  environment: {
+    rank: 0,
+    variables: ['LMSTUDIO_ENABLED', 'LMSTUDIO_BASE_URL'],
+    read: (reader) => ({
+      enabled: reader.bool('LMSTUDIO_ENABLED', false),
+      baseUrl: reader.url('LMSTUDIO_BASE_URL', LMSTUDIO_DEFAULT_BASE_URL, ['http:', 'https:']),
+    }),
+    define: ({ enabled, baseUrl }) => (enabled ? { baseUrl, apiKey: undefined } : undefined),
+  },
+  providersFile: { needsKey: false },
+  create: (definition) =>
+    new LMStudioProvider({
+      ...commonOptions(definition),
+      baseUrl: definition.baseUrl,
+      apiKey: definition.apiKey,
+    }),
+});

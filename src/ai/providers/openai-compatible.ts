@@ -14,6 +14,7 @@ import {
   ProviderError,
   type Usage,
 } from './provider.js';
+import { commonOptions, defineProviderKind } from './provider-kind.js';
 
 export interface OpenAICompatibleOptions {
   name: string;
@@ -29,6 +30,24 @@ export interface OpenAICompatibleOptions {
   /** Bound on health checks and model listing, which must not hang the router. */
   probeTimeoutMs?: number;
 }
+
+/** Any OpenAI-compatible server, configured by a providers-file entry with its `baseUrl`. */
+export const openaiCompatibleKind = defineProviderKind({
+  type: 'openai-compatible',
+  providersFile: {
+    needsKey: false,
+    check(entry, problem) {
+      if (entry.baseUrl === undefined) problem('baseUrl', 'is required for openai-compatible');
+      return undefined;
+    },
+  },
+  create: (definition) =>
+    new OpenAICompatibleProvider({
+      ...commonOptions(definition),
+      baseUrl: definition.baseUrl ?? '',
+      apiKey: definition.apiKey,
+    }),
+});
 
 export class OpenAICompatibleProvider implements AIProvider {
   readonly name: string;

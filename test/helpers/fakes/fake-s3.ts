@@ -77,6 +77,8 @@ export async function testBucket(prefix = 'builds/'): Promise<TestBucket> {
     credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
     prefix,
     publicBaseUrl: undefined,
+    requestTimeoutMs: 30_000,
+    connectTimeoutMs: 5_000,
   };
   const client = createS3Client(config);
   await client.send(new CreateBucketCommand({ Bucket: config.bucket }));

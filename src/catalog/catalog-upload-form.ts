@@ -5,8 +5,8 @@
  * rules match the JSON form of the same route.
  */
 import { Type } from 'typebox';
-import { ARCHITECTURES, type Architecture, PLATFORMS, type Platform } from '../catalog/catalog-targets.js';
 import { AppError } from '../errors.js';
+import { ARCHITECTURES, type Architecture, PLATFORMS, type Platform } from './catalog-targets.js';
 
 export interface UploadForm {
   id: string;
