@@ -9,7 +9,7 @@ const stamp = path.join(root, 'dist', '.build-stamp');
 function newestMtime(dir) {
   let newest = 0;
   for (const entry of fs.readdirSync(dir, { withFileTypes: true, recursive: true })) {
-    if (!entry.isFile() || !entry.name.endsWith('.ts')) continue;
+    if (!entry.isFile() || !/\.(ts|tsx|css)$/.test(entry.name)) continue;
     newest = Math.max(newest, fs.statSync(path.join(entry.parentPath ?? entry.path, entry.name)).mtimeMs);
   }
   return newest;
@@ -17,6 +17,7 @@ function newestMtime(dir) {
 
 const sources = Math.max(
   newestMtime(path.join(root, 'src')),
+  newestMtime(path.join(root, 'console')),
   fs.statSync(path.join(root, 'package.json')).mtimeMs,
 );
 const built = fs.existsSync(stamp) ? fs.statSync(stamp).mtimeMs : 0;

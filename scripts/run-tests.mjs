@@ -16,6 +16,10 @@ function findTests(dir) {
     .sort();
 }
 
+// The console's bundle is what the gateway serves at /console and what the browser tests load.
+const { buildConsole, consoleBundleStale } = await import('./build-console.mjs');
+if (consoleBundleStale()) await buildConsole({ quiet: true });
+
 const files =
   requested.length > 0
     ? requested

@@ -19,6 +19,9 @@ import { type Catalog, createCatalog } from './catalog/catalog.js';
 import { catalogAdminRoutes } from './catalog/catalog-admin-routes.js';
 import { catalogDownloadRoutes } from './catalog/catalog-download-routes.js';
 import { catalogRoutes } from './catalog/catalog-routes.js';
+import { sessionTokenOf } from './console/console-cookie.js';
+import { consoleRoutes } from './console/console-routes.js';
+import { type ConsoleSessions, createConsoleSessions } from './console/console-sessions.js';
 import { createDatabase, type Database, type DatabaseOptions } from './db/database.js';
 import { migrateToLatest } from './db/migrate.js';
 import { docsRoutes } from './docs/docs-routes.js';
@@ -64,9 +67,10 @@ import { createSharedState, type SharedState } from './infra/shared-state.js';
 import { createStorageHealth, type StorageHealth } from './infra/storage-health.js';
 import { createThrottledErrorLog } from './infra/throttled-log.js';
 import { createKeyUsageTracker, type KeyUsageTracker } from './keys/key-usage.js';
+import { createKeyUsageSeries, type KeyUsageSeries } from './keys/key-usage-series.js';
 import { createKeyVerifier, type KeyVerifier } from './keys/key-verifier.js';
 import { createKeysRepo } from './keys/keys-repo.js';
-import { keysRoutes } from './keys/keys-routes.js';
+import { keysRoutes, keyUsageRoutes } from './keys/keys-routes.js';
 import { createKeysService, type KeysService } from './keys/keys-service.js';
 import { createMetrics, type Metrics } from './metrics/metrics.js';
 import { metricsRoutes } from './metrics/metrics-routes.js';
@@ -98,7 +102,11 @@ export interface Gateway {
   audit: AuditLog;
   verifier: KeyVerifier;
   usage: KeyUsageTracker;
+  /** Usage over time from the stored hourly buckets (`GET /admin/usage`). */
+  usageSeries: KeyUsageSeries;
   keys: KeysService;
+  /** Console sign-in sessions (cookies). */
+  consoleSessions: ConsoleSessions;
   catalog: Catalog;
   /** Update checks and feeds over the catalog's read model. */
   updates: UpdatesService;
@@ -246,6 +254,14 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     clock,
     config: { defaultRateLimit: config.rateLimits.key.max },
   });
+  const usageSeries = createKeyUsageSeries({ repo: keysRepo, usage, clock });
+  const consoleSessions = createConsoleSessions({
+    db: database.db,
+    verifier,
+    bus: shared.bus,
+    clock,
+    cacheTtlMs: config.keys.cacheTtlMs,
+  });
   const artifactStore = createArtifactStore({
     db: database.db,
     config,
@@ -309,7 +325,9 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     audit,
     verifier,
     usage,
+    usageSeries,
     keys,
+    consoleSessions,
     catalog,
     updates,
     artifacts,
@@ -416,7 +434,12 @@ async function registerEverything(
   registerBodyParsing(app);
   registerBodyDeadline(app, { timeoutMs: config.bodyTimeoutMs });
   await registerCors(app, config.corsOrigins);
-  registerRequestGuard(app, { admit: gateway.admit, verifier: gateway.verifier, clock });
+  registerRequestGuard(app, {
+    admit: gateway.admit,
+    verifier: gateway.verifier,
+    clock,
+    sessions: { tokenOf: sessionTokenOf, resolve: (token) => gateway.consoleSessions.resolve(token) },
+  });
   registerPathParamLimit(app);
   await registerOpenApi(app);
 
@@ -434,6 +457,8 @@ async function registerEverything(
     metricsToken: config.metricsToken,
   });
   await app.register(keysRoutes, { keys: gateway.keys });
+  await app.register(keyUsageRoutes, { series: gateway.usageSeries });
+  await app.register(consoleRoutes, { sessions: gateway.consoleSessions });
   await app.register(catalogRoutes, { catalog: gateway.catalog });
   await app.register(catalogDownloadRoutes, {
     catalog: gateway.catalog,

@@ -60,9 +60,9 @@ function chunkText(chunk: ChatCompletionChunk): string {
 export function createAiService(deps: AiServiceDeps) {
   const { router } = deps;
 
-  function account(caller: AiCaller, usage: Usage): void {
-    if (caller.isAdmin) return;
-    deps.usage.recordTokens(caller.id, usage.prompt_tokens, usage.completion_tokens);
+  /** Tokens per caller and model; the admin key's count in the usage series under `admin`. */
+  function account(caller: AiCaller, usage: Usage, model: string | undefined): void {
+    deps.usage.recordTokens(caller.id, usage.prompt_tokens, usage.completion_tokens, model);
   }
 
   /** Passes chunks through and records usage exactly once, however the stream ends. */
@@ -70,6 +70,7 @@ export function createAiService(deps: AiServiceDeps) {
     caller: AiCaller,
     request: ChatCompletionRequest,
     chunks: AsyncIterable<ChatCompletionChunk>,
+    model: string | undefined,
     settle: (usage: Usage) => void,
   ): AsyncGenerator<ChatCompletionChunk> {
     let reported: Usage | undefined;
@@ -83,7 +84,7 @@ export function createAiService(deps: AiServiceDeps) {
     } finally {
       const usage = reported ?? estimatedUsage(request, text);
       settle(usage);
-      account(caller, usage);
+      account(caller, usage, model);
     }
   }
 
@@ -94,7 +95,7 @@ export function createAiService(deps: AiServiceDeps) {
       signal: AbortSignal | undefined,
     ): Promise<RoutedCompletion> {
       const routed = await router.chatCompletion(capMaxTokens(request, deps.maxTokensCap), { signal });
-      account(caller, routed.completion.usage);
+      account(caller, routed.completion.usage, routed.model ?? request.model);
       return routed;
     },
 
@@ -107,7 +108,7 @@ export function createAiService(deps: AiServiceDeps) {
       const capped = capMaxTokens({ ...request, stream: true }, deps.maxTokensCap);
       const routed = await router.streamCompletion(capped, { signal });
       let final: Usage | undefined;
-      const chunks = metered(caller, capped, routed.chunks, (usage) => {
+      const chunks = metered(caller, capped, routed.chunks, routed.model ?? capped.model, (usage) => {
         final = usage;
       });
       return { ...routed, chunks, usage: () => final };

@@ -51,9 +51,26 @@ export function createAuditLog(deps: { db: Kysely<Tables>; clock: Clock }) {
       action?: string;
       targetType?: string;
       targetId?: string;
+      actor?: string;
+      /** Entries about this project, its channels, versions and builds. */
+      project?: string;
+      /** ISO-8601 bounds of `at`: from inclusive, to exclusive. */
+      from?: string;
+      to?: string;
     }): Promise<{ entries: AuditEntry[]; total: number }> {
       let base = db.selectFrom('audit_log');
       if (query.action) base = base.where('action', '=', query.action);
+      if (query.actor) base = base.where('actor', '=', query.actor);
+      if (query.from) base = base.where('at', '>=', query.from);
+      if (query.to) base = base.where('at', '<', query.to);
+      if (query.project) {
+        // Catalog targets are `<project>`, `<project>/<channel>`, `<project>/<channel>/<version>[/<build>]`;
+        // project ids are slugs, so the prefix holds no LIKE wildcard.
+        const project = query.project;
+        base = base
+          .where('target_type', 'in', ['project', 'channel', 'version', 'build'])
+          .where((eb) => eb.or([eb('target_id', '=', project), eb('target_id', 'like', `${project}/%`)]));
+      }
       if (query.targetType) base = base.where('target_type', '=', query.targetType);
       if (query.targetId) base = base.where('target_id', '=', query.targetId);
       const [rows, count] = await Promise.all([

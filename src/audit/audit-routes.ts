@@ -2,6 +2,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import { errorResponses } from '../http/common-schemas.js';
+import { isoString } from '../infra/clock.js';
 import type { AuditLog } from './audit-log.js';
 
 const AuditQuery = Type.Object(
@@ -11,6 +12,15 @@ const AuditQuery = Type.Object(
     action: Type.Optional(Type.String({ maxLength: 100 })),
     target_type: Type.Optional(Type.String({ maxLength: 100 })),
     target_id: Type.Optional(Type.String({ maxLength: 200 })),
+    actor: Type.Optional(Type.String({ maxLength: 100, description: 'A key name, or `admin`' })),
+    project: Type.Optional(
+      Type.String({
+        pattern: '^[a-z0-9][a-z0-9-]{0,63}$',
+        description: 'Entries about this project, its channels, versions and builds',
+      }),
+    ),
+    from: Type.Optional(Type.String({ format: 'date-time', description: 'Entries at or after this time' })),
+    to: Type.Optional(Type.String({ format: 'date-time', description: 'Entries before this time' })),
   },
   { additionalProperties: false },
 );
@@ -55,6 +65,10 @@ export async function auditRoutes(instance: FastifyInstance, deps: { audit: Audi
         ...(query.action ? { action: query.action } : {}),
         ...(query.target_type ? { targetType: query.target_type } : {}),
         ...(query.target_id ? { targetId: query.target_id } : {}),
+        ...(query.actor ? { actor: query.actor } : {}),
+        ...(query.project ? { project: query.project } : {}),
+        ...(query.from ? { from: isoString(Date.parse(query.from)) } : {}),
+        ...(query.to ? { to: isoString(Date.parse(query.to)) } : {}),
       });
       return { entries, total, page: query.page, per_page: query.per_page };
     },

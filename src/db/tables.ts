@@ -3,6 +3,7 @@
  * (they sort as text), booleans are 0/1 integers, structured values are JSON text.
  */
 import type { Generated } from 'kysely';
+import type { LatencyColumn } from '../keys/latency-histogram.js';
 
 export interface AuditLogTable {
   id: Generated<number>;
@@ -51,6 +52,43 @@ export interface ApiKeyUsageDailyTable {
   errors: number;
   prompt_tokens: number;
   completion_tokens: number;
+}
+
+/** Usage per key per 5 minutes (`minutes` 5, the last day), hour (60, 90 days) and day (1440). */
+export type ApiKeyUsageBucketsTable = {
+  /** A key record's id, or `admin`. */
+  key_id: string;
+  /** Start of the bucket, ISO-8601 UTC (`2026-02-07T12:00:00Z`). */
+  starts_at: string;
+  /** Length of the bucket: 5, 60 or 1440. */
+  minutes: number;
+  requests: number;
+  errors: number;
+  prompt_tokens: number;
+  completion_tokens: number;
+} & Record<LatencyColumn, number>;
+
+/** AI tokens per key and model, in the same buckets as `api_key_usage_buckets`. */
+export interface ApiKeyModelTokensTable {
+  key_id: string;
+  /** The model that answered (or, when the provider did not say, the one asked for). */
+  model: string;
+  starts_at: string;
+  /** Length of the bucket: 5, 60 or 1440. */
+  minutes: number;
+  prompt_tokens: number;
+  completion_tokens: number;
+}
+
+export interface ConsoleSessionsTable {
+  /** SHA-256 (hex) of the session token the cookie holds. */
+  id_hash: string;
+  /** The key record's id, or `admin`. */
+  key_id: string;
+  /** SHA-256 (hex) of the secret signed in with: the session lasts while that secret works. */
+  key_hash: string;
+  created_at: string;
+  expires_at: string;
 }
 
 export type VersionStatus = 'draft' | 'published' | 'yanked';
@@ -203,6 +241,9 @@ export interface Tables {
   audit_log: AuditLogTable;
   api_keys: ApiKeysTable;
   api_key_usage_daily: ApiKeyUsageDailyTable;
+  api_key_usage_buckets: ApiKeyUsageBucketsTable;
+  api_key_model_tokens: ApiKeyModelTokensTable;
+  console_sessions: ConsoleSessionsTable;
   projects: ProjectsTable;
   channels: ChannelsTable;
   versions: VersionsTable;

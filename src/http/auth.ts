@@ -1,4 +1,5 @@
 import type { FastifyRequest } from 'fastify';
+import { type ConsoleSession, sameToken } from '../console/console-sessions.js';
 import { AppError } from '../errors.js';
 import { type Caller, hasPermission } from '../keys/caller.js';
 import type { KeyVerifier } from '../keys/key-verifier.js';
@@ -7,7 +8,48 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** The verified caller on `key` and `admin` routes; undefined on public ones. */
     caller: Caller | undefined;
+    /** The console session that authenticated the request, when a session cookie did. */
+    consoleSession: ConsoleSession | undefined;
   }
+}
+
+/** Console sessions as the request guard sees them (`console/console-sessions.ts`). */
+export interface SessionCredentials {
+  /** The session token in the request's cookie, if any. */
+  tokenOf(request: FastifyRequest): string | undefined;
+  resolve(token: string): Promise<ConsoleSession | undefined>;
+}
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/**
+ * Authenticates a request by its console session. A write must carry the session's CSRF token in
+ * `X-CSRF-Token`: a page of another site can make the browser send the cookie (where SameSite does
+ * not stop it) but cannot read the token.
+ */
+export async function authenticateSession(
+  request: FastifyRequest,
+  sessions: SessionCredentials,
+): Promise<ConsoleSession> {
+  const token = sessions.tokenOf(request);
+  const session = token === undefined ? undefined : await sessions.resolve(token);
+  if (session === undefined) {
+    throw new AppError(
+      'UNAUTHORIZED',
+      'No console session, or it has ended (signed out, 12 hours passed, or its key was revoked, rotated or expired). Sign in again.',
+      undefined,
+      { headers: CHALLENGE },
+    );
+  }
+  if (!SAFE_METHODS.has(request.method)) {
+    const presented = request.headers['x-csrf-token'];
+    if (!sameToken(typeof presented === 'string' ? presented : undefined, session.csrfToken)) {
+      throw new AppError('FORBIDDEN', 'A write of a console session needs its CSRF token in X-CSRF-Token', {
+        reason: 'csrf',
+      });
+    }
+  }
+  return session;
 }
 
 export type PresentedCredential =

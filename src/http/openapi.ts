@@ -22,10 +22,13 @@ export function guardResponses(method: string | string[], contract: Partial<Rout
   const envelope = (description: string) => ({ $ref: 'ErrorEnvelope#', description });
   if (contract.auth !== undefined && contract.auth !== 'public') {
     responses[401] = envelope('UNAUTHORIZED: credentials missing, malformed, unknown, expired or revoked');
+    const csrf = '; or a console session’s write without its CSRF token';
     responses[403] = envelope(
       contract.auth === 'admin'
-        ? 'FORBIDDEN: this operation needs the admin key'
-        : 'FORBIDDEN: the key lacks the permission this operation needs',
+        ? `FORBIDDEN: this operation needs the admin key${csrf}`
+        : contract.auth === 'session'
+          ? `FORBIDDEN: a write without the session’s CSRF token`
+          : `FORBIDDEN: the key lacks the permission this operation needs${csrf}`,
     );
   }
   if (contract.rateGroup !== undefined && contract.rateGroup !== 'exempt') {
@@ -79,6 +82,13 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
             description: 'An API key (lbapi_…) or the admin key',
           },
           apiKeyHeader: { type: 'apiKey', in: 'header', name: 'X-API-Key' },
+          consoleSession: {
+            type: 'apiKey',
+            in: 'cookie',
+            name: 'lunarbit_session',
+            description:
+              'A console session (`POST /console/session`). Writes also need the session’s CSRF token in `X-CSRF-Token` (403 without it).',
+          },
         },
       },
       tags: [
@@ -91,6 +101,7 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
         { name: 'github', description: 'GitHub Releases synchronisation: on-demand sync and the webhook' },
         { name: 'ai', description: 'AI gateway: status, chat, changelog analysis, OpenAI-compatible API' },
         { name: 'updates', description: 'Update checks, launcher batch check and native updater feeds' },
+        { name: 'console', description: 'The web console: its page, files and sign-in sessions' },
       ],
     },
     refResolver: {
@@ -99,8 +110,10 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
     transform: ({ schema, url, route }) => {
       const contract = (route.config ?? {}) as Partial<RouteContract>;
       const transformed = { ...(schema ?? {}) } as Record<string, unknown>;
-      if (contract.auth !== 'public' && transformed.security === undefined) {
-        transformed.security = [{ bearerAuth: [] }, { apiKeyHeader: [] }];
+      if (contract.auth === 'session') {
+        transformed.security = [{ consoleSession: [] }];
+      } else if (contract.auth !== 'public' && transformed.security === undefined) {
+        transformed.security = [{ bearerAuth: [] }, { apiKeyHeader: [] }, { consoleSession: [] }];
       }
       documentGuards(route.method, contract, transformed);
       return { schema: transformed, url };

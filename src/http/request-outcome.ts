@@ -6,8 +6,8 @@
  *
  * The line names the route pattern, never the query string (which may carry client ids), and the
  * caller's key name, never the key. Error answers (4xx and 5xx alike) name their code as
- * `LC_ERR_<CODE>`, so a log search finds every 404 or 429. The admin key is not a record and its
- * requests are not counted as key usage.
+ * `LC_ERR_<CODE>`, so a log search finds every 404 or 429. The admin key is not a record: its
+ * requests are counted under `admin` in the usage series only (no daily totals, no last use).
  */
 import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { type ErrorCode, lunarCoreName } from '../errors.js';
@@ -54,8 +54,8 @@ export function createOutcomeRecorder(deps: {
     const children = childrenOf(`${outcome.method} ${outcome.route} ${outcome.status}`);
     children.requests.inc();
     children.duration.observe(outcome.durationMs / 1000);
-    if (outcome.caller !== undefined && !outcome.caller.isAdmin) {
-      usage.recordRequest(outcome.caller.id, outcome.status >= 400);
+    if (outcome.caller !== undefined) {
+      usage.recordRequest(outcome.caller.id, outcome.status >= 400, outcome.durationMs);
     }
     accessLog.info(
       {

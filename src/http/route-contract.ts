@@ -7,9 +7,13 @@ import type { RouteOptions } from 'fastify';
 import { isPermission, type Permission } from '../keys/permissions.js';
 import type { PresentedCredential } from './auth.js';
 
-/** `public`: anyone; `key`: any valid key holding `permission`; `admin`: only the configured admin key. */
-export type AuthMode = 'public' | 'key' | 'admin';
-export const AUTH_MODES: readonly AuthMode[] = ['public', 'key', 'admin'];
+/**
+ * `public`: anyone; `key`: any valid key holding `permission`; `admin`: only the configured admin key;
+ * `session`: a console session (its cookie) of any key, and nothing else. `key` and `admin` routes
+ * also take a console session in place of the key, with the CSRF token on writes.
+ */
+export type AuthMode = 'public' | 'key' | 'admin' | 'session';
+export const AUTH_MODES: readonly AuthMode[] = ['public', 'key', 'admin', 'session'];
 
 /** `exempt` is for liveness/readiness probes only. */
 export type RateGroup = 'exempt' | 'key' | 'ip' | 'ai' | 'unauthenticated';

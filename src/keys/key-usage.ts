@@ -2,6 +2,16 @@ import type { Clock } from '../infra/clock.js';
 import { isoString } from '../infra/clock.js';
 import { createFlushSchedule } from '../infra/flush-schedule.js';
 import type { KeysRepo, UsageDelta } from './keys-repo.js';
+import { emptyHistogram, latencyBucketOf } from './latency-histogram.js';
+
+const FIVE_MINUTES_MS = 300_000;
+const HOUR_MS = 3_600_000;
+const DAY_MS = 24 * HOUR_MS;
+/** 5-minute usage is kept this long (the last hour's chart), then rolled up into hours. */
+export const FIVE_MINUTE_RETENTION_MS = DAY_MS;
+/** Hourly usage is kept this long, then rolled up into days. */
+export const HOURLY_RETENTION_MS = 90 * DAY_MS;
+const MODEL_NAME_MAX = 200;
 
 export function createKeyUsageTracker(deps: {
   repo: KeysRepo;
@@ -13,18 +23,22 @@ export function createKeyUsageTracker(deps: {
   let pending = new Map<string, UsageDelta>();
 
   function bucket(keyId: string): UsageDelta {
-    const now = isoString(clock.now());
-    const day = now.slice(0, 10);
-    const id = `${keyId}|${day}`;
+    const nowMs = clock.now();
+    const now = isoString(nowMs);
+    const startsAt = isoString(nowMs - (nowMs % FIVE_MINUTES_MS));
+    const id = `${keyId}|${startsAt}`;
     let delta = pending.get(id);
     if (delta === undefined) {
       delta = {
         keyId,
-        day,
+        day: now.slice(0, 10),
+        startsAt,
         requests: 0,
         errors: 0,
         promptTokens: 0,
         completionTokens: 0,
+        latency: emptyHistogram(),
+        models: new Map(),
         lastUsedAt: undefined,
       };
       pending.set(id, delta);
@@ -36,7 +50,7 @@ export function createKeyUsageTracker(deps: {
 
   function mergeBack(deltas: UsageDelta[]): void {
     for (const delta of deltas) {
-      const id = `${delta.keyId}|${delta.day}`;
+      const id = `${delta.keyId}|${delta.startsAt}`;
       const current = pending.get(id);
       if (current === undefined) {
         pending.set(id, delta);
@@ -46,14 +60,35 @@ export function createKeyUsageTracker(deps: {
       current.errors += delta.errors;
       current.promptTokens += delta.promptTokens;
       current.completionTokens += delta.completionTokens;
+      for (let i = 0; i < current.latency.length; i++) current.latency[i]! += delta.latency[i] ?? 0;
+      for (const [model, [prompt, completion]] of delta.models) addTokens(current, model, prompt, completion);
       if (current.lastUsedAt === undefined || (delta.lastUsedAt ?? '') > current.lastUsedAt) {
         current.lastUsedAt = delta.lastUsedAt;
       }
     }
   }
 
+  /**
+   * 5-minute buckets older than a day become hours, hours older than 90 days become days; checked
+   * at most every 5 minutes, after a write.
+   */
+  let rolledUpAt = Number.NEGATIVE_INFINITY;
+  async function rollUp(): Promise<void> {
+    const now = clock.now();
+    if (now - rolledUpAt < FIVE_MINUTES_MS) return;
+    rolledUpAt = now;
+    const hourCutoff = now - FIVE_MINUTE_RETENTION_MS;
+    await repo.rollUp(5, 60, isoString(hourCutoff - (hourCutoff % HOUR_MS)));
+    const dayCutoff = now - HOURLY_RETENTION_MS;
+    await repo.rollUp(60, 1440, isoString(dayCutoff - (dayCutoff % DAY_MS)));
+  }
+
   async function write(): Promise<void> {
-    if (pending.size === 0) return;
+    if (pending.size > 0) await writePending();
+    await rollUp().catch((error: unknown) => deps.onError(error, 'rolling up key usage'));
+  }
+
+  async function writePending(): Promise<void> {
     const batch = [...pending.values()];
     pending = new Map();
     try {
@@ -68,17 +103,21 @@ export function createKeyUsageTracker(deps: {
   const schedule = createFlushSchedule({ clock, intervalMs: deps.flushIntervalMs, write });
 
   return {
-    recordRequest(keyId: string, failed: boolean): void {
+    /** One answered request of a key (or of the admin key, id `admin`) and how long it took. */
+    recordRequest(keyId: string, failed: boolean, durationMs: number): void {
       const delta = bucket(keyId);
       delta.requests += 1;
       if (failed) delta.errors += 1;
+      delta.latency[latencyBucketOf(durationMs)]! += 1;
     },
 
-    /** Token usage of AI calls, attributed to the calling key. */
-    recordTokens(keyId: string, promptTokens: number, completionTokens: number): void {
+    /** Token usage of AI calls, attributed to the calling key (and to the model, when known). */
+    recordTokens(keyId: string, promptTokens: number, completionTokens: number, model?: string): void {
       const delta = bucket(keyId);
       delta.promptTokens += promptTokens;
       delta.completionTokens += completionTokens;
+      if (model !== undefined)
+        addTokens(delta, model.slice(0, MODEL_NAME_MAX), promptTokens, completionTokens);
     },
 
     /** Writes everything counted so far; concurrent calls are serialised. */
@@ -90,6 +129,15 @@ export function createKeyUsageTracker(deps: {
     stop: () => schedule.stop(),
     pendingCount: () => pending.size,
   };
+}
+
+function addTokens(delta: UsageDelta, model: string, prompt: number, completion: number): void {
+  const counts = delta.models.get(model);
+  if (counts === undefined) delta.models.set(model, [prompt, completion]);
+  else {
+    counts[0] += prompt;
+    counts[1] += completion;
+  }
 }
 
 export type KeyUsageTracker = ReturnType<typeof createKeyUsageTracker>;

@@ -62,6 +62,7 @@ export function createKeyVerifier(deps: {
   const { repo, bus, clock, config } = deps;
   const adminDigest = sha256(config.adminKey);
   const adminIsKeyShaped = isWellFormedApiKey(config.adminKey);
+  const adminHash = Buffer.from(hashApiKey(config.adminKey), 'hex');
   const cache = new LRUCache<string, CacheEntry>({ max: config.maxCachedKeys ?? 50_000 });
   const inflight = new Map<string, Promise<CacheEntry>>();
   let generation = 0;
@@ -138,6 +139,24 @@ export function createKeyVerifier(deps: {
       if (answer.known) return answer.caller;
       return usable(await lookup(answer.hash), clock.now());
     },
+
+    /**
+     * The caller whose secret has this SHA-256 (`hashApiKey`), through the same cache and
+     * invalidations as `verify`: for credentials that remember which secret they were opened with
+     * (console sessions), which end once that secret is revoked, rotated out or expired.
+     */
+    async verifyHash(hash: string): Promise<Caller | undefined> {
+      const digest = Buffer.from(hash, 'hex');
+      if (digest.length === adminHash.length && timingSafeEqual(digest, adminHash)) return ADMIN_CALLER;
+      const now = clock.now();
+      const cached = cache.get(hash);
+      const hit = cached !== undefined && cached.cachedUntil > now;
+      deps.onCacheLookup?.(hit);
+      return usable(hit ? cached : await lookup(hash), clock.now());
+    },
+
+    /** SHA-256 of a presented credential, as `verifyHash` takes it. */
+    hashOf: (presented: string): string => hashApiKey(presented),
 
     /**
      * `verify` without the database: the caller when the credential is the admin key or a cached valid

@@ -2,6 +2,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import { errorResponses } from '../http/common-schemas.js';
+import { type KeyUsageSeries, UsageQuery, type UsageRange, UsageResponse } from './key-usage-series.js';
 import {
   CreateKeyBody,
   IssuedKeyResponse,
@@ -148,5 +149,25 @@ export async function keysRoutes(instance: FastifyInstance, deps: { keys: KeysSe
         request.params.keyName,
         request.body.gracePeriod,
       ),
+  );
+}
+
+/** Usage over time for the console's charts (and anyone else's). */
+export async function keyUsageRoutes(instance: FastifyInstance, deps: { series: KeyUsageSeries }) {
+  const app = instance.withTypeProvider<TypeBoxTypeProvider>();
+  app.get(
+    '/admin/usage',
+    {
+      config: { auth: 'admin', rateGroup: 'key' },
+      schema: {
+        tags,
+        summary: 'Usage over time: requests, errors, latency and tokens',
+        description:
+          'From the stored usage buckets (per key per 5 minutes for a day, per hour for 90 days, then per day), every point of the range in one answer: totals, one array per measure, and each key’s totals with its requests per point, and AI tokens by model. The admin key’s own requests are counted under `admin`. p50/p99 are estimated from a histogram of durations (bounds 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000 ms).',
+        querystring: UsageQuery,
+        response: { 200: UsageResponse, ...errorResponses(400, 401, 403) },
+      },
+    },
+    async (request) => deps.series.series(request.query.range as UsageRange, request.query.key_id),
   );
 }

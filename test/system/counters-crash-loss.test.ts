@@ -99,7 +99,7 @@ describe(`counters lost by a crash stay within USAGE_FLUSH_INTERVAL_MS (seed ${S
           )?.n ?? 0,
         );
       await assertCrashLossWithinInterval(clock, {
-        record: () => usage.recordRequest(id, false),
+        record: () => usage.recordRequest(id, false, 1),
         tick: () => usage.tick(),
         flush: () => usage.flush(),
         written,
@@ -141,7 +141,7 @@ describe(`counters lost by a crash stay within USAGE_FLUSH_INTERVAL_MS (seed ${S
       .where('name', '=', 'counted')
       .executeTakeFirstOrThrow();
     const usage = app.gateway.usage;
-    usage.recordRequest(id, false);
+    usage.recordRequest(id, false, 1);
     await sql`pragma query_only = on`.execute(app.gateway.database.db);
     clock.advance(INTERVAL_MS / 2);
     await assert.rejects(usage.flush(), /readonly/);

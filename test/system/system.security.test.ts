@@ -11,10 +11,20 @@ describe('route declaration contract', () => {
     const routes = app.gateway.routes;
     assert.ok(routes.length >= 8, 'the inventory lists the registered routes');
     for (const route of routes) {
-      assert.ok(['public', 'key', 'admin'].includes(route.auth), `${route.method} ${route.url} auth`);
+      assert.ok(
+        ['public', 'key', 'admin', 'session'].includes(route.auth),
+        `${route.method} ${route.url} auth`,
+      );
       assert.ok(route.rateGroup, `${route.method} ${route.url} rateGroup`);
       if (route.auth === 'key') assert.ok(route.permission, `${route.method} ${route.url} permission`);
     }
+    // Only the console's own session routes take nothing but a session cookie.
+    const sessionOnly = routes.filter((r) => r.auth === 'session').map((r) => `${r.method} ${r.url}`);
+    assert.deepEqual(sessionOnly.sort(), [
+      'DELETE /console/session',
+      'GET /console/session',
+      'HEAD /console/session',
+    ]);
     const exempt = routes.filter((r) => r.rateGroup === 'exempt').map((r) => r.url);
     assert.deepEqual([...new Set(exempt)].sort(), ['/health', '/ready']);
     assert.ok(

@@ -9,6 +9,8 @@ import { artifactsMigration } from './0006-artifacts.js';
 import { buildMinOsVersionMigration } from './0007-build-min-os-version.js';
 import { buildVerificationRetriesMigration } from './0008-build-verification-retries.js';
 import { changeLogMigration } from './0009-change-log.js';
+import { keyUsageHourlyMigration } from './0010-key-usage-hourly.js';
+import { consoleSessionsMigration } from './0011-console-sessions.js';
 
 /**
  * Every migration, in order. Names sort lexically; never rename or edit one that has shipped, add
@@ -25,5 +27,7 @@ export function allMigrations(dialect: DialectName): Record<string, Migration> {
     '0007-build-min-os-version': buildMinOsVersionMigration(),
     '0008-build-verification-retries': buildVerificationRetriesMigration(),
     '0009-change-log': changeLogMigration(dialect),
+    '0010-key-usage-hourly': keyUsageHourlyMigration(dialect),
+    '0011-console-sessions': consoleSessionsMigration(),
   };
 }
