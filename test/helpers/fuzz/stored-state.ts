@@ -9,8 +9,12 @@ import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Tables } from '../../../src/db/tables.js';
 
-/** Every table (the type makes a new table a compile error here until it is listed). */
-const TABLES: Record<keyof Tables, true> = {
+/**
+ * Every table (the type makes a new table a compile error here until it is listed), and whether a
+ * refusal must leave it unchanged: not the usage buckets, which count every request, refused ones
+ * included (the admin key's as `admin`).
+ */
+const TABLES: Record<keyof Tables, boolean> = {
   audit_log: true,
   api_keys: true,
   api_key_usage_daily: true,
@@ -23,6 +27,9 @@ const TABLES: Record<keyof Tables, true> = {
   github_releases: true,
   github_sync_locks: true,
   change_log: true,
+  api_key_usage_buckets: false,
+  api_key_model_tokens: true,
+  console_sessions: true,
 };
 
 function digest(lines: string[]): string {
@@ -47,6 +54,7 @@ export async function storedState(app: FastifyInstance, dataDir: string): Promis
   const { db } = app.gateway.database;
   const state: Record<string, string> = {};
   for (const table of Object.keys(TABLES) as (keyof Tables)[]) {
+    if (!TABLES[table]) continue;
     const rows = await db.selectFrom(table).selectAll().execute();
     state[table] = `${rows.length} rows ${digest(rows.map((row) => JSON.stringify(row)))}`;
   }
