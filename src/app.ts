@@ -37,7 +37,7 @@ import { clientIpResolver } from './http/client-ip.js';
 import { registerCors } from './http/cors.js';
 import { createDrain, type Drain, registerDrain, withDrainAnswer } from './http/drain.js';
 import { frameworkErrorHandler, registerErrorHandling } from './http/error-handler.js';
-import { createFastLane, type FastLaneSlot, fastLaneServerFactory } from './http/fast-lane.js';
+import { createFastLane, type FastLane, fastLaneServerFactory } from './http/fast-lane.js';
 import { createGuessingLockout, type GuessingLockout } from './http/guessing-lockout.js';
 import { withInputContract } from './http/input-rules.js';
 import { createLazySerializers, type LazySerializers } from './http/lazy-serializers.js';
@@ -61,7 +61,7 @@ import {
 } from './http/route-contract.js';
 import { registerSecurityHeaders } from './http/security-headers.js';
 import { type Clock, systemClock } from './infra/clock.js';
-import { createAccessLogger, logDestination, loggerOptions } from './infra/logger.js';
+import { createAccessLogger, createLogger, logDestination } from './infra/logger.js';
 import { ensurePrivateDirectory } from './infra/private-files.js';
 import { createSharedState, type SharedState } from './infra/shared-state.js';
 import { createStorageHealth, type StorageHealth } from './infra/storage-health.js';
@@ -143,17 +143,16 @@ declare module 'fastify' {
 
 function createFastify(
   config: Config,
-  stream: DestinationStream | undefined,
-  laneSlot: FastLaneSlot,
+  log: FastifyBaseLogger,
+  lane: FastLane | undefined,
   serializers: LazySerializers,
 ): FastifyInstance {
-  const logger = loggerOptions(config);
   return Fastify({
-    logger: stream ? { ...logger, transport: undefined, stream } : logger,
+    loggerInstance: log,
     // One line per request comes from our own onResponse hook (request-logging.ts).
     logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'requestId' }),
     genReqId: requestIdOf,
-    serverFactory: fastLaneServerFactory(laneSlot),
+    serverFactory: fastLaneServerFactory(lane),
     rewriteUrl: (request) => stripApiPrefix(request.url ?? '/'),
     // Fastify accepts a hop count at runtime though its types omit it.
     trustProxy: config.trustProxy as boolean | string[],
@@ -198,12 +197,10 @@ function createRateLimitStore(
 /** The composition root: builds every dependency once and registers every domain's routes. */
 export async function buildApp(config: Config, overrides: AppOverrides = {}): Promise<FastifyInstance> {
   const clock = overrides.clock ?? systemClock;
-  const laneSlot: FastLaneSlot = { lane: undefined };
   const logStream = overrides.logStream ?? logDestination(config);
-  const serializers = createLazySerializers();
-  const app = createFastify(config, logStream, laneSlot, serializers);
-  const accessLog = logStream ? createAccessLogger(config, logStream) : app.log;
-  const logFailure = createThrottledErrorLog(app.log, clock);
+  const log = createLogger(config, logStream);
+  const accessLog = logStream ? createAccessLogger(config, logStream) : log;
+  const logFailure = createThrottledErrorLog(log, clock);
   const metrics = createMetrics();
 
   // Before anything writes there: the database, secrets and uploads live under it.
@@ -221,7 +218,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     await migrateToLatest(database);
     shared = createSharedState(config, logFailure, database, config.rateLimits.redisTimeoutMs);
     if (!(await shared.connect())) {
-      app.log.warn('Redis is not reachable yet: running on per-instance state until it is');
+      log.warn('Redis is not reachable yet: running on per-instance state until it is');
     }
   } catch (error) {
     await database.close();
@@ -316,6 +313,25 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
 
   const linkBaseOf = linkBaseResolver(config);
   const drain = createDrain();
+  const recordOutcome = createOutcomeRecorder({ metrics, usage, accessLog });
+  // Warm update checks are answered before the router, through the same admission and outcome.
+  const fastLane =
+    overrides.fastLane === false
+      ? undefined
+      : createFastLane({
+          verifier,
+          admit,
+          recordOutcome,
+          clock,
+          metrics,
+          linkBaseOf,
+          log,
+          clientIp: clientIpResolver(config.trustProxy),
+          isShuttingDown: () => drain.draining,
+          routes: [updateCheckFastRoute(updates, linkBaseOf)],
+        });
+  const serializers = createLazySerializers();
+  const app = createFastify(config, log, fastLane, serializers);
   const routes: InventoryEntry[] = [];
   const gateway: Gateway = {
     config,
@@ -336,7 +352,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     rateLimits,
     lockout,
     admit,
-    recordOutcome: createOutcomeRecorder({ metrics, usage, accessLog }),
+    recordOutcome,
     metrics,
     storageHealth,
     routes,
@@ -380,26 +396,12 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   });
 
   try {
-    await registerEverything(app, gateway, overrides, accessLog, linkBaseOf);
+    await registerEverything(app, gateway, overrides, linkBaseOf);
   } catch (error) {
     await ai.close();
     await shared.close();
     await database.close();
     throw error;
-  }
-  if (overrides.fastLane !== false) {
-    laneSlot.lane = createFastLane({
-      verifier,
-      admit: gateway.admit,
-      recordOutcome: gateway.recordOutcome,
-      clock,
-      metrics,
-      linkBaseOf,
-      log: app.log,
-      clientIp: clientIpResolver(config.trustProxy),
-      isShuttingDown: () => drain.draining,
-      routes: [updateCheckFastRoute(updates, linkBaseOf)],
-    });
   }
   await shared.bus.ready();
   usage.start();
@@ -421,7 +423,6 @@ async function registerEverything(
   app: FastifyInstance,
   gateway: Gateway,
   overrides: AppOverrides,
-  _accessLog: FastifyBaseLogger,
   linkBaseOf: LinkBaseOf,
 ): Promise<void> {
   const { config, database, shared, clock } = gateway;

@@ -182,25 +182,21 @@ export function createFastLane(deps: FastLaneDeps): FastLane {
   };
 }
 
-/** Where the composition root puts the lane once the services it reads exist. */
-export interface FastLaneSlot {
-  lane: FastLane | undefined;
-}
-
 type HttpHandler = (request: IncomingMessage, response: ServerResponse) => void;
 
 /**
  * Fastify's `serverFactory`: the HTTP server Fastify would create (same timeouts), with the lane in
  * front of Fastify's handler.
  */
-export function fastLaneServerFactory(slot: FastLaneSlot) {
+export function fastLaneServerFactory(lane: FastLane | undefined) {
   return (handler: HttpHandler, options: FastifyServerOptions): Server => {
-    const server = createServer((request, response) => {
-      const lane = slot.lane;
-      if (lane === undefined || !lane(request, response)) {
-        handler(request, response);
-      }
-    });
+    const server = createServer(
+      lane === undefined
+        ? handler
+        : (request, response) => {
+            if (!lane(request, response)) handler(request, response);
+          },
+    );
     if (options.keepAliveTimeout !== undefined) server.keepAliveTimeout = options.keepAliveTimeout;
     if (options.requestTimeout !== undefined) server.requestTimeout = options.requestTimeout;
     if (options.connectionTimeout !== undefined) server.setTimeout(options.connectionTimeout);
