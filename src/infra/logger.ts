@@ -35,12 +35,25 @@ export const REDACTED_PATHS = [
 
 type LogSettings = Pick<CoreConfig, 'logLevel' | 'logFormat' | 'logFile'>;
 
+let timeFieldMs = Number.NaN;
+let timeFieldText = '';
+
+/** pino's `time` field, formatted once per millisecond (a busy gateway logs many lines in each). */
+function timeField(): string {
+  const now = Date.now();
+  if (now !== timeFieldMs) {
+    timeFieldMs = now;
+    timeFieldText = `,"time":"${new Date(now).toISOString()}"`;
+  }
+  return timeFieldText;
+}
+
 export function loggerOptions(config: LogSettings): LoggerOptions {
   const options: LoggerOptions = {
     level: config.logLevel,
     redact: { paths: REDACTED_PATHS, censor: '[REDACTED]' },
     base: undefined,
-    timestamp: () => `,"time":"${new Date().toISOString()}"`,
+    timestamp: timeField,
     formatters: { level: (label) => ({ level: label }) },
   };
   if (config.logFormat === 'pretty') {

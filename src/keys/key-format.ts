@@ -4,7 +4,7 @@
  * before any lookup and lets secret scanners recognise leaked keys. Only the SHA-256 of the whole
  * key is ever stored.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { hash, randomBytes } from 'node:crypto';
 import { crc32 } from 'node:zlib';
 
 export const KEY_PREFIX = 'lbapi_';
@@ -38,7 +38,8 @@ export function isWellFormedApiKey(candidate: string): boolean {
 }
 
 export function hashApiKey(key: string): string {
-  return createHash('sha256').update(key).digest('hex');
+  // One-shot digest: no Hash object per call (this runs on every keyed request).
+  return hash('sha256', key, 'hex');
 }
 
 /** What listings show: the prefix and the first 8 secret characters, e.g. `lbapi_a1b2c3d4…`. */

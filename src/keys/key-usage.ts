@@ -22,13 +22,23 @@ export function createKeyUsageTracker(deps: {
   const { repo, clock } = deps;
   let pending = new Map<string, UsageDelta>();
 
+  /** `lastUsedAt` as text, formatted once per second rather than once per request. */
+  let lastUsedSecond = Number.NaN;
+  let lastUsedText = '';
+
   function bucket(keyId: string): UsageDelta {
     const nowMs = clock.now();
-    const now = isoString(nowMs);
-    const startsAt = isoString(nowMs - (nowMs % FIVE_MINUTES_MS));
-    const id = `${keyId}|${startsAt}`;
+    const second = Math.floor(nowMs / 1000);
+    if (second !== lastUsedSecond) {
+      lastUsedSecond = second;
+      lastUsedText = isoString(nowMs);
+    }
+    const now = lastUsedText;
+    const startsAtMs = nowMs - (nowMs % FIVE_MINUTES_MS);
+    const id = `${keyId}|${startsAtMs}`;
     let delta = pending.get(id);
     if (delta === undefined) {
+      const startsAt = isoString(startsAtMs);
       delta = {
         keyId,
         day: now.slice(0, 10),
@@ -50,7 +60,7 @@ export function createKeyUsageTracker(deps: {
 
   function mergeBack(deltas: UsageDelta[]): void {
     for (const delta of deltas) {
-      const id = `${delta.keyId}|${delta.startsAt}`;
+      const id = `${delta.keyId}|${Date.parse(delta.startsAt)}`;
       const current = pending.get(id);
       if (current === undefined) {
         pending.set(id, delta);

@@ -22,23 +22,32 @@ const ARCHITECTURE_SET: ReadonlySet<string> = new Set(ARCHITECTURES);
 /** The query as the route's schema would accept it, or undefined for anything unusual. */
 export function plainUpdateQuery(query: string): UpdateQueryShape | undefined {
   if (query === '' || query.includes('%') || query.includes('+')) return undefined;
-  const fields: Record<string, string> = {};
-  for (const pair of query.split('&')) {
-    const equals = pair.indexOf('=');
-    if (equals <= 0) return undefined;
-    const name = pair.slice(0, equals);
-    if (name in fields) return undefined;
-    fields[name] = pair.slice(equals + 1);
+  // Read in one pass without intermediate arrays or objects: this runs on every warm update check.
+  let current_version: string | undefined;
+  let platform: string | undefined;
+  let architecture: string | undefined;
+  let client_id: string | undefined;
+  let start = 0;
+  while (start <= query.length) {
+    let end = query.indexOf('&', start);
+    if (end === -1) end = query.length;
+    const equals = query.indexOf('=', start);
+    if (equals <= start || equals >= end) return undefined;
+    const name = query.slice(start, equals);
+    const value = query.slice(equals + 1, end);
+    if (name === 'current_version' && current_version === undefined) current_version = value;
+    else if (name === 'platform' && platform === undefined) platform = value;
+    else if (name === 'architecture' && architecture === undefined) architecture = value;
+    else if (name === 'client_id' && client_id === undefined) client_id = value;
+    else return undefined; // an unknown or repeated parameter
+    start = end + 1;
   }
-  const { current_version, platform, architecture, client_id, ...others } = fields;
-  if (Object.keys(others).length > 0) return undefined;
   if (current_version === undefined || current_version === '' || current_version.length > 128) return;
   if (platform === undefined || !PLATFORM_SET.has(platform)) return undefined;
   if (architecture === undefined || !ARCHITECTURE_SET.has(architecture)) return undefined;
-  const shape = { current_version, platform, architecture } as UpdateQueryShape;
-  if (client_id === undefined) return shape;
+  if (client_id === undefined) return { current_version, platform, architecture } as UpdateQueryShape;
   if (client_id === '' || client_id.length > MAX_CLIENT_ID_LENGTH) return undefined;
-  return { ...shape, client_id };
+  return { current_version, platform, architecture, client_id } as UpdateQueryShape;
 }
 
 export function updateCheckFastRoute(updates: UpdatesService, linkBaseOf: LinkBaseOf): FastLaneRoute {
