@@ -4,7 +4,7 @@ import { AppError, type ErrorCode, type ErrorDetails, errorEnvelope, lunarCoreNa
 import { storageUnavailable } from '../infra/storage-health.js';
 import { CLIENT_CLOSED_REQUEST } from './abandoned-requests.js';
 import { bodyTimeoutOf } from './body-deadline.js';
-import { SECURITY_HEADERS } from './security-headers.js';
+import { setStandardHeaders } from './security-headers.js';
 
 /** Where `documentation_url` points: the configured public URL, else the host the caller used. */
 export function publicBaseUrl(request: FastifyRequest, config: Pick<CoreConfig, 'publicUrl'>): string {
@@ -92,10 +92,9 @@ export function sendError(
 ): FastifyReply {
   const body = errorEnvelope(code, message, details, request.id, publicBaseUrl(request, config));
   request.errorCode = code;
+  setStandardHeaders(reply, request.id);
   return reply
     .code(reply.statusCode >= 400 ? reply.statusCode : 500)
-    .headers(SECURITY_HEADERS)
-    .header('x-request-id', request.id)
     .header('content-type', 'application/json; charset=utf-8')
     .send(body);
 }

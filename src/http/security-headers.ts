@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import type { HeaderSink } from './rate-limit-headers.js';
 
 /** The reference's security headers plus referrer and cache defaults, on every response. */
 export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
@@ -12,10 +13,15 @@ export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
   'cache-control': 'no-store',
 };
 
+/** The headers every answer starts with, whichever path writes it: security headers and the request id. */
+export function setStandardHeaders(sink: HeaderSink, requestId: string): void {
+  for (const name in SECURITY_HEADERS) sink.header(name, SECURITY_HEADERS[name]!);
+  sink.header('x-request-id', requestId);
+}
+
 export function registerSecurityHeaders(app: FastifyInstance): void {
   app.addHook('onRequest', (request, reply, done) => {
-    reply.headers(SECURITY_HEADERS);
-    reply.header('x-request-id', request.id);
+    setStandardHeaders(reply, request.id);
     done();
   });
 }
