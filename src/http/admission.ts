@@ -49,60 +49,111 @@ export interface Admission {
   refusal?: AppError;
 }
 
-export type Admit = (request: AdmissionRequest) => Promise<Admission>;
+/**
+ * Decides at once while the store and the authentication answer from memory (the usual case on
+ * one instance with a cached key); a promise only when one of them has to wait (Redis, a key
+ * looked up in the database). Throws (or rejects) only with what `authenticate` throws that is
+ * not a 401.
+ */
+export type Admit = (request: AdmissionRequest) => Admission | Promise<Admission>;
+
+type Pending<T> = T | Promise<T>;
+
+/** `next(value)` now when the value is at hand, else once it settles. */
+function after<T, R>(value: Pending<T>, next: (value: T) => Pending<R>): Pending<R> {
+  return value instanceof Promise ? value.then(next) : next(value);
+}
 
 export function createAdmission(deps: AdmissionDeps): Admit {
   const { store, limits, lockout } = deps;
 
-  return async ({ contract, ip, credential, authenticate }) => {
-    const { auth, rateGroup, limitIssuance, acceptsToken } = contract;
-    const applied: AppliedLimit[] = [];
-    if (rateGroup === undefined || rateGroup === 'exempt') return { applied };
-    const refused = (limit: AppliedLimit): Admission => {
-      applied.push(limit);
-      deps.onRejected?.(limit.policy);
-      return { applied, refusal: rateLimitExceeded(limit) };
-    };
-    /** Counts the request against a budget; the refusal when it is spent. */
-    const consume = async (policy: string, key: string, max: number, windowMs: number) => {
-      const decision = await store.consume(`${policy}:${key}`, max, windowMs);
+  function refused(applied: AppliedLimit[], limit: AppliedLimit): Admission {
+    applied.push(limit);
+    deps.onRejected?.(limit.policy);
+    return { applied, refusal: rateLimitExceeded(limit) };
+  }
+
+  /** Counts the request against a budget; the refusal when it is spent. */
+  function consume(
+    applied: AppliedLimit[],
+    policy: string,
+    key: string,
+    max: number,
+    windowMs: number,
+  ): Pending<Admission | undefined> {
+    return after(store.consume(`${policy}:${key}`, max, windowMs), (decision) => {
       if (policy === 'unauthenticated') lockout.observe(key, decision);
-      if (!decision.allowed) return refused({ policy, decision });
+      if (!decision.allowed) return refused(applied, { policy, decision });
       applied.push({ policy, decision });
       return undefined;
-    };
-    const unauthenticated = () =>
-      consume('unauthenticated', ip, limits.unauthenticated.max, limits.unauthenticated.windowMs);
+    });
+  }
 
-    const ipRefusal = await consume('ip', ip, limits.ip.max, limits.ip.windowMs);
-    if (ipRefusal) return ipRefusal;
-    if (auth === 'public' || auth === undefined) {
-      return (rateGroup === 'unauthenticated' && (await unauthenticated())) || { applied };
-    }
+  const unauthenticated = (applied: AppliedLimit[], ip: string) =>
+    consume(applied, 'unauthenticated', ip, limits.unauthenticated.max, limits.unauthenticated.windowMs);
 
-    const lockedOut = lockout.refusalFor(ip);
-    if (lockedOut !== undefined) return refused({ policy: 'unauthenticated', decision: lockedOut });
-    if (acceptsToken?.(credential)) return { applied };
+  /** A failed authentication: 401 while the IP's unauthenticated budget lasts. */
+  function unauthorized(applied: AppliedLimit[], ip: string, error: unknown): Pending<Admission> {
+    if (!(error instanceof AppError && error.code === 'UNAUTHORIZED')) throw error;
+    return after(unauthenticated(applied, ip), (refusal) => refusal ?? { applied, refusal: error });
+  }
 
-    let caller: Caller;
-    try {
-      caller = await authenticate();
-    } catch (error) {
-      if (!(error instanceof AppError && error.code === 'UNAUTHORIZED')) throw error;
-      return (await unauthenticated()) ?? { applied, refusal: error };
-    }
-    const budgets: [string, string, number, number][] = [];
-    if (!caller.isAdmin) {
-      budgets.push(['key', caller.id, caller.rateLimit ?? limits.key.max, limits.key.windowMs]);
-      if (rateGroup === 'ai') budgets.push(['ai', caller.id, limits.ai.max, limits.ai.windowMs]);
-    }
-    if (limitIssuance) {
-      budgets.push(['key-issuance', caller.id, limits.keyIssuance.max, limits.keyIssuance.windowMs]);
-    }
-    for (const [policy, key, max, windowMs] of budgets) {
-      const refusal = await consume(policy, key, max, windowMs);
+  /** The caller's budgets in turn: its key's, the AI budget on AI routes, issuance on key creation. */
+  function withCaller(
+    request: AdmissionRequest,
+    applied: AppliedLimit[],
+    caller: Caller,
+  ): Pending<Admission> {
+    const { rateGroup, limitIssuance } = request.contract;
+    const issuance = (): Pending<Admission> =>
+      limitIssuance
+        ? after(
+            consume(applied, 'key-issuance', caller.id, limits.keyIssuance.max, limits.keyIssuance.windowMs),
+            (refusal) => (refusal ? { ...refusal, caller } : { applied, caller }),
+          )
+        : { applied, caller };
+    if (caller.isAdmin) return issuance();
+    const keyMax = caller.rateLimit ?? limits.key.max;
+    return after(consume(applied, 'key', caller.id, keyMax, limits.key.windowMs), (refusal) => {
       if (refusal) return { ...refusal, caller };
+      if (rateGroup !== 'ai') return issuance();
+      return after(consume(applied, 'ai', caller.id, limits.ai.max, limits.ai.windowMs), (aiRefusal) =>
+        aiRefusal ? { ...aiRefusal, caller } : issuance(),
+      );
+    });
+  }
+
+  /** After the IP's budget allowed the request. */
+  function afterIp(request: AdmissionRequest, applied: AppliedLimit[]): Pending<Admission> {
+    const { contract, ip, credential } = request;
+    if (contract.auth === 'public' || contract.auth === undefined) {
+      if (contract.rateGroup !== 'unauthenticated') return { applied };
+      return after(unauthenticated(applied, ip), (refusal) => refusal ?? { applied });
     }
-    return { applied, caller };
+    const lockedOut = lockout.refusalFor(ip);
+    if (lockedOut !== undefined) return refused(applied, { policy: 'unauthenticated', decision: lockedOut });
+    if (contract.acceptsToken?.(credential)) return { applied };
+    let caller: Pending<Caller>;
+    try {
+      caller = request.authenticate();
+    } catch (error) {
+      return unauthorized(applied, ip, error);
+    }
+    return caller instanceof Promise
+      ? caller.then(
+          (found) => withCaller(request, applied, found),
+          (error: unknown) => unauthorized(applied, ip, error),
+        )
+      : withCaller(request, applied, caller);
+  }
+
+  return (request) => {
+    const { rateGroup } = request.contract;
+    const applied: AppliedLimit[] = [];
+    if (rateGroup === undefined || rateGroup === 'exempt') return { applied };
+    return after(
+      consume(applied, 'ip', request.ip, limits.ip.max, limits.ip.windowMs),
+      (refusal) => refusal ?? afterIp(request, applied),
+    );
   };
 }

@@ -155,29 +155,30 @@ export function createFastLane(deps: FastLaneDeps): FastLane {
     });
   }
 
-  async function answerFromLane(
-    request: IncomingMessage,
-    response: ServerResponse,
-    plan: Plan,
-    startedAt: number,
-  ): Promise<void> {
-    const admission = await admit({
-      contract: plan.route.contract,
-      ip: plan.ip,
-      credential: plan.credential,
-      authenticate: () => plan.caller,
-    });
-    send(request, response, plan, admission, startedAt);
-  }
-
   return (request, response) => {
     const startedAt = performance.now();
     const plan = planOf(request);
     if (plan === undefined) return false;
-    answerFromLane(request, response, plan, startedAt).catch((error: unknown) => {
+    const failed = (error: unknown) => {
       log.error({ err: error }, 'fast lane failed to answer');
       response.destroy();
-    });
+    };
+    try {
+      const admission = admit({
+        contract: plan.route.contract,
+        ip: plan.ip,
+        credential: plan.credential,
+        authenticate: () => plan.caller,
+      });
+      // Answered at once when admission decided from memory; once the store answers otherwise (Redis).
+      if (admission instanceof Promise) {
+        admission.then((decided) => send(request, response, plan, decided, startedAt)).catch(failed);
+      } else {
+        send(request, response, plan, admission, startedAt);
+      }
+    } catch (error) {
+      failed(error);
+    }
     return true;
   };
 }

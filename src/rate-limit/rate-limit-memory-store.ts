@@ -22,11 +22,15 @@ export function createMemoryRateLimitStore(options: MemoryRateLimitStoreOptions)
     perf: { now: () => clock.now() },
     ttlResolution: 0,
   });
+  // Reused for every write: the cache reads `ttl` during `set` and keeps nothing of the object.
+  const setOptions = { ttl: 0 };
   return {
-    async consume(key, limit, windowMs) {
+    // Synchronous: admission (http/admission.ts) then decides without waiting on a promise.
+    consume(key, limit, windowMs) {
       const now = clock.now();
       const { decision, state } = consumeSlidingWindow(states.get(key), now, limit, windowMs);
-      states.set(key, state, { ttl: windowStateTtlMs(state, now, windowMs) });
+      setOptions.ttl = windowStateTtlMs(state, now, windowMs);
+      states.set(key, state, setOptions);
       return decision;
     },
     async close() {

@@ -112,7 +112,10 @@ export function createResilientRateLimitStore(
       if (!shouldTryRedis()) return decideLocally(key, limit, windowMs);
       const isTrial = circuitState === 'half-open';
       try {
-        const decision = await withTimeout(redisStore.consume(key, limit, windowMs), timeoutMs);
+        const decision = await withTimeout(
+          Promise.resolve(redisStore.consume(key, limit, windowMs)),
+          timeoutMs,
+        );
         recordSuccess();
         return decision;
       } catch (error) {

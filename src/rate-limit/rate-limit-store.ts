@@ -9,7 +9,8 @@ export type { RateLimitDecision } from './rate-limit-window.js';
  * the key); a changed limit applies from the next request, a changed window restarts loosely.
  */
 export interface RateLimitStore {
-  consume(key: string, limit: number, windowMs: number): Promise<RateLimitDecision>;
+  /** The decision at once when the store holds it in memory, else a promise of it. */
+  consume(key: string, limit: number, windowMs: number): RateLimitDecision | Promise<RateLimitDecision>;
   /** Releases what the store owns; connections passed in by the caller stay open. */
   close(): Promise<void>;
 }

@@ -140,7 +140,7 @@ describe('Redis rate-limit store', { skip: await skipUnless('redis') }, () => {
 
   it('refuses an invalid limit before touching Redis', async () => {
     const store = createRedisRateLimitStore({ redis, prefix });
-    await assert.rejects(store.consume('bad', 0, HOUR), RangeError);
+    await assert.rejects(async () => store.consume('bad', 0, HOUR), RangeError);
     assert.equal(await redis.exists(`${prefix}rl:bad`), 0);
   });
 });
