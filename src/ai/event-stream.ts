@@ -22,16 +22,50 @@ export function clientGoneSignal(reply: FastifyReply): AbortSignal {
   return controller.signal;
 }
 
+/** The calls in progress that each shutdown deadline cuts, so that a call adds no listener of its own. */
+const callsCutAt = new WeakMap<AbortSignal, Set<AbortController>>();
+
+function callsCutBy(deadline: AbortSignal): Set<AbortController> {
+  let calls = callsCutAt.get(deadline);
+  if (calls === undefined) {
+    const cut = new Set<AbortController>();
+    deadline.addEventListener(
+      'abort',
+      () => {
+        for (const call of cut) call.abort(deadline.reason);
+        cut.clear();
+      },
+      { once: true },
+    );
+    callsCutAt.set(deadline, cut);
+    calls = cut;
+  }
+  return calls;
+}
+
 /**
- * The signals of one AI call: `clientGone` when the client went away, `signal` (given to the call)
- * also when the shutdown deadline comes. `cutByShutdown` tells the two apart once the call failed.
+ * The signals of one AI call: `signal` (given to the call) aborts when the client goes away or the
+ * shutdown deadline comes, whichever is first; `clientGone()` tells whether the client went away and
+ * `cutByShutdown()` whether the deadline cut the call. One controller per call, released with the
+ * response.
  */
 export function aiCallSignals(reply: FastifyReply, shutdownDeadline: AbortSignal) {
-  const clientGone = clientGoneSignal(reply);
+  const controller = new AbortController();
+  let gone = false;
+  const calls = shutdownDeadline.aborted ? undefined : callsCutBy(shutdownDeadline);
+  if (calls === undefined) controller.abort(shutdownDeadline.reason);
+  else calls.add(controller);
+  // The response's `close` (emitted once) rather than the request's, which fires once its body was read.
+  reply.raw.on('close', () => {
+    calls?.delete(controller);
+    if (reply.raw.writableFinished) return;
+    gone = true;
+    controller.abort(new Error('the client closed the connection'));
+  });
   return {
-    clientGone,
-    signal: AbortSignal.any([clientGone, shutdownDeadline]),
-    cutByShutdown: () => shutdownDeadline.aborted && !clientGone.aborted,
+    signal: controller.signal,
+    clientGone: () => gone,
+    cutByShutdown: () => shutdownDeadline.aborted && !gone,
   };
 }
 

@@ -71,7 +71,7 @@ async function* openAIEvents(
       yield sseFrame(rest);
     }
   } catch (error) {
-    if (signals.clientGone.aborted) return;
+    if (signals.clientGone()) return;
     const { error: envelope } = streamErrorEnvelope(request, deps.config, error, signals);
     yield sseFrame({
       error: {
