@@ -107,25 +107,35 @@ export function createModelRouter(options: ModelRouterOptions = {}) {
   let healthTimer: unknown;
   let healthRun: Promise<void> | undefined;
 
-  function candidatesFor(requested: string | undefined) {
+  function candidatesFor(requested: string | undefined): readonly RegisteredProvider[] {
     if (registry.size === 0) throw unavailableError('No AI provider is configured', undefined);
-    const serving = registry.all().filter((entry) => registry.resolveModel(entry, requested) !== null);
-    if (serving.length === 0) {
+    const now = clock.now();
+    let serving = 0;
+    const available: RegisteredProvider[] = [];
+    for (const entry of registry.list()) {
+      if (registry.resolveModel(entry, requested) === null) continue;
+      serving += 1;
+      if (entry.state.isAvailable(now)) available.push(entry);
+    }
+    if (serving === 0) {
       throw new AppError('INVALID_REQUEST', `Model "${requested}" is not served by any AI provider`, {
         model: requested,
         available_models: registry.listModels().map((model) => model.id),
       });
     }
-    const now = clock.now();
-    const available = serving.filter((entry) => entry.state.isAvailable(now));
     if (available.length === 0) {
-      const waits = serving.map((entry) => entry.state.cooldownUntil - now).filter((wait) => wait > 0);
+      const servingEntries = registry
+        .list()
+        .filter((entry) => registry.resolveModel(entry, requested) !== null);
+      const waits = servingEntries.map((entry) => entry.state.cooldownUntil - now).filter((wait) => wait > 0);
       throw unavailableError(
         'No AI provider is available for this request right now',
         waits.length > 0 ? Math.min(...waits) : undefined,
-        { providers: serving.map((entry) => entry.name) },
+        { providers: servingEntries.map((entry) => entry.name) },
       );
     }
+    // Every strategy puts a lone candidate first and keeps no state for it.
+    if (available.length === 1) return available;
     const views = available.map((entry) => ({
       entry,
       name: entry.name,

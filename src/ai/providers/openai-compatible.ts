@@ -54,6 +54,7 @@ export class OpenAICompatibleProvider implements AIProvider {
   protected readonly http: HttpTransport;
   protected readonly baseUrl: string;
   private readonly options: OpenAICompatibleOptions;
+  private headers: Record<string, string> | undefined;
 
   constructor(options: OpenAICompatibleOptions) {
     this.name = options.name;
@@ -75,15 +76,25 @@ export class OpenAICompatibleProvider implements AIProvider {
     return `${this.baseUrl}/models`;
   }
 
+  /** The same headers on every call: built once, never modified (the transport copies them). */
   protected requestHeaders(): Record<string, string> {
-    const auth: Record<string, string> = this.options.apiKey
-      ? { authorization: `Bearer ${this.options.apiKey}` }
-      : {};
-    return { ...auth, ...this.options.headers };
+    if (this.headers === undefined) {
+      const auth: Record<string, string> = this.options.apiKey
+        ? { authorization: `Bearer ${this.options.apiKey}` }
+        : {};
+      this.headers = { ...auth, ...this.options.headers };
+    }
+    return this.headers;
   }
 
   protected upstreamBody(request: ChatCompletionRequest, stream: boolean): Record<string, unknown> {
-    // Built without `delete`, which would turn the object into a slow dictionary for JSON.stringify.
+    // Built without `delete`, which would turn the object into a slow dictionary for JSON.stringify,
+    // and without a rest pattern when there are no stream options to leave out (the common case).
+    if (request.stream_options === undefined) {
+      return stream
+        ? { ...request, stream, stream_options: { include_usage: true } }
+        : { ...request, stream };
+    }
     const { stream_options: options, ...rest } = request;
     return stream
       ? { ...rest, stream, stream_options: { ...options, include_usage: true } }
@@ -108,10 +119,12 @@ export class OpenAICompatibleProvider implements AIProvider {
     if (!isCompletionShape(raw)) {
       throw new ProviderError(this.name, 'invalid_response', 'the response is not a chat completion');
     }
-    const completion = { ...raw, object: 'chat.completion' } as ChatCompletion;
-    const usage = readUsage(raw.usage);
-    const text = completion.choices.map((choice) => choice.message.content ?? '').join('');
-    completion.usage = usage ?? estimatedUsage(request, text);
+    // The parsed answer is the gateway's own: completed in place rather than copied.
+    raw.object = 'chat.completion';
+    const completion = raw as unknown as ChatCompletion;
+    completion.usage =
+      readUsage(raw.usage) ??
+      estimatedUsage(request, completion.choices.map((choice) => choice.message.content ?? '').join(''));
     return completion;
   }
 
@@ -147,7 +160,8 @@ export class OpenAICompatibleProvider implements AIProvider {
         }
         if (!isChunkShape(raw))
           throw new ProviderError(this.name, 'invalid_response', 'invalid stream chunk');
-        const chunk = this.acceptChunk({ ...raw, object: 'chat.completion.chunk' } as ChatCompletionChunk);
+        raw.object = 'chat.completion.chunk';
+        const chunk = this.acceptChunk(raw as unknown as ChatCompletionChunk);
         if (chunk === undefined) continue;
         if (!chunk.choices.every((choice) => isRecord(choice.delta))) {
           throw new ProviderError(this.name, 'invalid_response', 'a stream chunk has a choice without delta');
