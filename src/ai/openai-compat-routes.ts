@@ -67,8 +67,10 @@ async function* openAIEvents(
         continue;
       }
       if (chunk.choices.length === 0) continue;
-      const { usage: _usage, ...rest } = chunk;
-      yield sseFrame(rest);
+      // The chunk is not read after this: its usage is left out of the frame without a copy
+      // (JSON.stringify omits undefined fields, as it omits absent ones).
+      if (chunk.usage !== undefined) chunk.usage = undefined;
+      yield sseFrame(chunk);
     }
   } catch (error) {
     if (signals.clientGone()) return;

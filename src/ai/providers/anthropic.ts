@@ -104,19 +104,21 @@ export class AnthropicProvider implements AIProvider {
     let yielded = false;
     try {
       const translator = new AnthropicStreamTranslator(Math.floor(Date.now() / 1000));
-      for await (const event of this.http.streamEvents(this.translate(request, true), options.signal)) {
-        if (translator.finished) continue;
-        let data: unknown;
-        try {
-          data = JSON.parse(event.data);
-        } catch {
-          throw new ProviderError(this.name, 'invalid_response', 'a stream event is not valid JSON');
-        }
-        if (!isJson(data))
-          throw new ProviderError(this.name, 'invalid_response', 'a stream event is not an object');
-        for (const chunk of translator.translate(event.event ?? String(data.type), data)) {
-          yield chunk;
-          yielded = true;
+      for await (const events of this.http.streamEvents(this.translate(request, true), options.signal)) {
+        for (const event of events) {
+          if (translator.finished) continue;
+          let data: unknown;
+          try {
+            data = JSON.parse(event.data);
+          } catch {
+            throw new ProviderError(this.name, 'invalid_response', 'a stream event is not valid JSON');
+          }
+          if (!isJson(data))
+            throw new ProviderError(this.name, 'invalid_response', 'a stream event is not an object');
+          for (const chunk of translator.translate(event.event ?? String(data.type), data)) {
+            yield chunk;
+            yielded = true;
+          }
         }
       }
       if (!translator.finished)

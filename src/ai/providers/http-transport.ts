@@ -317,10 +317,12 @@ export function createHttpTransport(options: HttpTransportOptions) {
     },
 
     /**
-     * The server-sent events of a streamed answer. Ends when the upstream ends its body; a body that
-     * stops in the middle of an event is an error. Stopping the iteration closes the connection.
+     * The server-sent events of a streamed answer, in batches: the events completed by what arrived
+     * since the previous batch was taken (one step of the iteration per batch, not per event). Ends
+     * when the upstream ends its body; a body that stops in the middle of an event is an error.
+     * Stopping the iteration closes the connection.
      */
-    async *streamEvents(outbound: OutboundRequest, signal?: AbortSignal): AsyncGenerator<SseEvent> {
+    async *streamEvents(outbound: OutboundRequest, signal?: AbortSignal): AsyncGenerator<SseEvent[]> {
       const decoder = createSseDecoder();
       let queue: SseEvent[] = [];
       let unread = 0;
@@ -375,7 +377,7 @@ export function createHttpTransport(options: HttpTransportOptions) {
           if (queue.length > 0) {
             const events = queue;
             queue = [];
-            for (const event of events) yield event;
+            yield events;
             continue;
           }
           unread = 0;

@@ -147,31 +147,37 @@ export class OpenAICompatibleProvider implements AIProvider {
         },
         options.signal,
       );
-      for await (const event of events) {
-        // Events after [DONE] are ignored; the body is still read to its end so the connection is reused.
-        if (sawDone) continue;
-        if (event.data === '[DONE]') {
-          sawDone = true;
-          continue;
+      for await (const batch of events) {
+        for (const event of batch) {
+          // Events after [DONE] are ignored; the body is still read to its end so the connection is reused.
+          if (sawDone) continue;
+          if (event.data === '[DONE]') {
+            sawDone = true;
+            continue;
+          }
+          const raw = parseJson(this.name, event.data);
+          if (isRecord(raw) && raw.error !== undefined) {
+            throw new ProviderError(this.name, 'server', 'the provider reported an error mid-stream');
+          }
+          if (!isChunkShape(raw))
+            throw new ProviderError(this.name, 'invalid_response', 'invalid stream chunk');
+          raw.object = 'chat.completion.chunk';
+          const chunk = this.acceptChunk(raw as unknown as ChatCompletionChunk);
+          if (chunk === undefined) continue;
+          if (!chunk.choices.every((choice) => isRecord(choice.delta))) {
+            throw new ProviderError(
+              this.name,
+              'invalid_response',
+              'a stream chunk has a choice without delta',
+            );
+          }
+          for (const choice of chunk.choices) text += choice.delta.content ?? '';
+          const chunkUsage = readUsage(chunk.usage);
+          if (chunkUsage !== undefined) chunk.usage = usage = chunkUsage;
+          last = chunk;
+          yield chunk;
+          yielded = true;
         }
-        const raw = parseJson(this.name, event.data);
-        if (isRecord(raw) && raw.error !== undefined) {
-          throw new ProviderError(this.name, 'server', 'the provider reported an error mid-stream');
-        }
-        if (!isChunkShape(raw))
-          throw new ProviderError(this.name, 'invalid_response', 'invalid stream chunk');
-        raw.object = 'chat.completion.chunk';
-        const chunk = this.acceptChunk(raw as unknown as ChatCompletionChunk);
-        if (chunk === undefined) continue;
-        if (!chunk.choices.every((choice) => isRecord(choice.delta))) {
-          throw new ProviderError(this.name, 'invalid_response', 'a stream chunk has a choice without delta');
-        }
-        for (const choice of chunk.choices) text += choice.delta.content ?? '';
-        const chunkUsage = readUsage(chunk.usage);
-        if (chunkUsage !== undefined) chunk.usage = usage = chunkUsage;
-        last = chunk;
-        yield chunk;
-        yielded = true;
       }
       if (!sawDone) throw new ProviderError(this.name, 'server', 'the stream ended without [DONE]');
       if (usage === undefined) {
