@@ -6,6 +6,7 @@
 import type { KeyUsageTracker } from '../keys/key-usage.js';
 import type { ModelRouter, RoutedCompletion, RoutedStream } from './model-router.js';
 import {
+  type CallSignal,
   type ChatCompletionChunk,
   type ChatCompletionRequest,
   estimatedUsage,
@@ -92,7 +93,7 @@ export function createAiService(deps: AiServiceDeps) {
     async complete(
       caller: AiCaller,
       request: ChatCompletionRequest,
-      signal: AbortSignal | undefined,
+      signal: CallSignal | undefined,
     ): Promise<RoutedCompletion> {
       const routed = await router.chatCompletion(capMaxTokens(request, deps.maxTokensCap), { signal });
       account(caller, routed.completion.usage, routed.model ?? request.model);
@@ -103,7 +104,7 @@ export function createAiService(deps: AiServiceDeps) {
     async stream(
       caller: AiCaller,
       request: ChatCompletionRequest,
-      signal: AbortSignal | undefined,
+      signal: CallSignal | undefined,
     ): Promise<MeteredStream> {
       const capped = capMaxTokens({ ...request, stream: true }, deps.maxTokensCap);
       const routed = await router.streamCompletion(capped, { signal });

@@ -9,6 +9,7 @@ import type { CoreConfig } from '../config.js';
 import { AppError, type ErrorEnvelope, errorEnvelope } from '../errors.js';
 import { shuttingDownError } from '../http/drain.js';
 import { classifyError, publicBaseUrl } from '../http/error-handler.js';
+import type { AbortListener, CallSignal } from './providers/provider.js';
 
 /**
  * Aborts when the connection closes before the response was completely sent. The response's
@@ -22,13 +23,54 @@ export function clientGoneSignal(reply: FastifyReply): AbortSignal {
   return controller.signal;
 }
 
-/** The calls in progress that each shutdown deadline cuts, so that a call adds no listener of its own. */
-const callsCutAt = new WeakMap<AbortSignal, Set<AbortController>>();
+/**
+ * The signal of one AI call and its abort: what an `AbortController` gives, without its cost on
+ * every call (an `EventTarget` whose prototype is swapped after creation, an event per listener).
+ * Listeners run once, in the order they were added, when the call is aborted.
+ */
+class CallAbort implements CallSignal {
+  aborted = false;
+  reason: unknown = undefined;
+  private listeners: AbortListener[] | undefined;
 
-function callsCutBy(deadline: AbortSignal): Set<AbortController> {
+  addEventListener(_type: 'abort', listener: AbortListener): void {
+    if (this.aborted) return;
+    if (this.listeners === undefined) this.listeners = [listener];
+    else if (!this.listeners.includes(listener)) this.listeners.push(listener);
+  }
+
+  removeEventListener(_type: 'abort', listener: AbortListener): void {
+    const index = this.listeners?.indexOf(listener) ?? -1;
+    if (index !== -1) this.listeners?.splice(index, 1);
+  }
+
+  abort(reason: unknown): void {
+    if (this.aborted) return;
+    this.aborted = true;
+    this.reason = reason;
+    const listeners = this.listeners;
+    this.listeners = undefined;
+    for (const listener of listeners ?? []) {
+      try {
+        if (typeof listener === 'function') listener();
+        else listener.handleEvent();
+      } catch (error) {
+        // As an EventTarget does: one failing listener neither stops the others nor the abort.
+        process.nextTick(() => {
+          throw error;
+        });
+      }
+    }
+  }
+}
+
+/** The calls in progress that each shutdown deadline cuts, so that a call adds no listener of its own. */
+const callsCutAt = new WeakMap<AbortSignal, Set<CallAbort>>();
+
+function callsCutBy(deadline: AbortSignal): Set<CallAbort> {
   let calls = callsCutAt.get(deadline);
   if (calls === undefined) {
-    const cut = new Set<AbortController>();
+    const cut = new Set<CallAbort>();
     deadline.addEventListener(
       'abort',
       () => {
@@ -46,24 +88,23 @@ function callsCutBy(deadline: AbortSignal): Set<AbortController> {
 /**
  * The signals of one AI call: `signal` (given to the call) aborts when the client goes away or the
  * shutdown deadline comes, whichever is first; `clientGone()` tells whether the client went away and
- * `cutByShutdown()` whether the deadline cut the call. One controller per call, released with the
- * response.
+ * `cutByShutdown()` whether the deadline cut the call. Released with the response.
  */
 export function aiCallSignals(reply: FastifyReply, shutdownDeadline: AbortSignal) {
-  const controller = new AbortController();
+  const call = new CallAbort();
   let gone = false;
   const calls = shutdownDeadline.aborted ? undefined : callsCutBy(shutdownDeadline);
-  if (calls === undefined) controller.abort(shutdownDeadline.reason);
-  else calls.add(controller);
+  if (calls === undefined) call.abort(shutdownDeadline.reason);
+  else calls.add(call);
   // The response's `close` (emitted once) rather than the request's, which fires once its body was read.
   reply.raw.on('close', () => {
-    calls?.delete(controller);
+    calls?.delete(call);
     if (reply.raw.writableFinished) return;
     gone = true;
-    controller.abort(new Error('the client closed the connection'));
+    call.abort(new Error('the client closed the connection'));
   });
   return {
-    signal: controller.signal,
+    signal: call as CallSignal,
     clientGone: () => gone,
     cutByShutdown: () => shutdownDeadline.aborted && !gone,
   };

@@ -16,6 +16,7 @@ import { type CooldownPolicy, DEFAULT_COOLDOWN } from './provider-state.js';
 import {
   type AIProvider,
   type CallOptions,
+  type CallSignal,
   type ChatCompletion,
   type ChatCompletionChunk,
   type ChatCompletionRequest,
@@ -149,7 +150,7 @@ export function createModelRouter(options: ModelRouterOptions = {}) {
   }
 
   /** Waits (within what is left of the request's queue time) for a slot of a busy provider. */
-  async function waitForSlot(entry: RegisteredProvider, ms: number, signal: AbortSignal | undefined) {
+  async function waitForSlot(entry: RegisteredProvider, ms: number, signal: CallSignal | undefined) {
     onQueue(entry.name, 'wait');
     const granted = await entry.limit.acquire(ms, signal);
     onQueue(entry.name, 'leave');
@@ -166,7 +167,7 @@ export function createModelRouter(options: ModelRouterOptions = {}) {
    */
   async function withFailover<T>(
     request: ChatCompletionRequest,
-    signal: AbortSignal | undefined,
+    signal: CallSignal | undefined,
     stream: boolean,
     attempt: (
       entry: RegisteredProvider,

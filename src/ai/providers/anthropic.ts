@@ -17,6 +17,7 @@ import {
   type ChatCompletion,
   type ChatCompletionChunk,
   type ChatCompletionRequest,
+  type ProbeOptions,
   ProviderError,
   type ProviderErrorKind,
 } from './provider.js';
@@ -137,7 +138,7 @@ export class AnthropicProvider implements AIProvider {
     }
   }
 
-  async getModels(options: CallOptions = {}): Promise<string[]> {
+  async getModels(options: ProbeOptions = {}): Promise<string[]> {
     if (this.options.models && this.options.models.length > 0) return [...this.options.models];
     const raw = await this.http.requestJson(
       { method: 'GET', url: `${this.baseUrl}/v1/models`, headers: this.headers() },
@@ -149,7 +150,7 @@ export class AnthropicProvider implements AIProvider {
     return raw.data.flatMap((entry) => (isJson(entry) && typeof entry.id === 'string' ? [entry.id] : []));
   }
 
-  async isHealthy(options: CallOptions = {}): Promise<boolean> {
+  async isHealthy(options: ProbeOptions = {}): Promise<boolean> {
     try {
       await this.http.requestJson(
         { method: 'GET', url: `${this.baseUrl}/v1/models`, headers: this.headers() },

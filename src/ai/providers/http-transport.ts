@@ -5,7 +5,13 @@
  * Every failure leaves here as a `ProviderError` with a kind the router can act on.
  */
 import { Agent, type Dispatcher, util as undiciUtil } from 'undici';
-import { kindOfStatus, ProviderError, type ProviderErrorKind, parseRetryAfter } from './provider.js';
+import {
+  type CallSignal,
+  kindOfStatus,
+  ProviderError,
+  type ProviderErrorKind,
+  parseRetryAfter,
+} from './provider.js';
 import { createSseDecoder, type SseEvent } from './sse-parser.js';
 
 export interface HttpTimeouts {
@@ -134,7 +140,7 @@ export function createHttpTransport(options: HttpTransportOptions) {
     resumeUpstream: (() => void) | null = null;
 
     constructor(
-      private readonly signal: AbortSignal | undefined,
+      private readonly signal: CallSignal | undefined,
       private readonly sink: {
         /** The first byte of a 2xx body is coming; the status is known. */
         onStart?(): void;
@@ -281,7 +287,7 @@ export function createHttpTransport(options: HttpTransportOptions) {
     timeouts,
 
     /** A JSON exchange; a non-2xx answer or a body that is not JSON is a `ProviderError`. */
-    requestJson(outbound: OutboundRequest, signal?: AbortSignal): Promise<unknown> {
+    requestJson(outbound: OutboundRequest, signal?: CallSignal): Promise<unknown> {
       return new Promise((resolve, reject) => {
         const chunks: Buffer[] = [];
         let size = 0;
@@ -322,7 +328,7 @@ export function createHttpTransport(options: HttpTransportOptions) {
      * when the upstream ends its body; a body that stops in the middle of an event is an error.
      * Stopping the iteration closes the connection.
      */
-    async *streamEvents(outbound: OutboundRequest, signal?: AbortSignal): AsyncGenerator<SseEvent[]> {
+    async *streamEvents(outbound: OutboundRequest, signal?: CallSignal): AsyncGenerator<SseEvent[]> {
       const decoder = createSseDecoder();
       let queue: SseEvent[] = [];
       let unread = 0;

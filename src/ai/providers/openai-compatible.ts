@@ -11,6 +11,7 @@ import {
   type ChatCompletionChunk,
   type ChatCompletionRequest,
   estimatedUsage,
+  type ProbeOptions,
   ProviderError,
   type Usage,
 } from './provider.js';
@@ -196,12 +197,12 @@ export class OpenAICompatibleProvider implements AIProvider {
     }
   }
 
-  async getModels(options: CallOptions = {}): Promise<string[]> {
+  async getModels(options: ProbeOptions = {}): Promise<string[]> {
     if (this.options.models && this.options.models.length > 0) return [...this.options.models];
     return this.listServerModels(options);
   }
 
-  async isHealthy(options: CallOptions = {}): Promise<boolean> {
+  async isHealthy(options: ProbeOptions = {}): Promise<boolean> {
     try {
       await this.listServerModels(options);
       return true;
@@ -210,7 +211,7 @@ export class OpenAICompatibleProvider implements AIProvider {
     }
   }
 
-  protected async listServerModels(options: CallOptions): Promise<string[]> {
+  protected async listServerModels(options: ProbeOptions): Promise<string[]> {
     const signal = this.probeSignal(options.signal);
     const raw = await this.http.requestJson(
       { method: 'GET', url: this.modelsUrl(), headers: this.requestHeaders() },
