@@ -52,8 +52,9 @@ function chunkText(chunk: ChatCompletionChunk): string {
   let text = '';
   for (const choice of chunk.choices) {
     text += choice.delta.content ?? '';
-    for (const call of choice.delta.tool_calls ?? [])
-      text += (call.function?.name ?? '') + (call.function?.arguments ?? '');
+    const calls = choice.delta.tool_calls;
+    if (!calls) continue;
+    for (const call of calls) text += (call.function?.name ?? '') + (call.function?.arguments ?? '');
   }
   return text;
 }

@@ -40,9 +40,13 @@ export function toProviderRequest(body: ChatCompletionsBody): ChatCompletionRequ
     return picked;
   });
   const request: ChatCompletionRequest = { messages };
-  const { stream: _stream, stream_options: _options, messages: _messages, ...rest } = body;
-  for (const [field, value] of Object.entries(rest)) {
-    if (value !== null && value !== undefined) Object.assign(request, { [field]: value });
+  // Plain stores in the body's order: no rest copy, no object per field.
+  const fields = request as unknown as Record<string, unknown>;
+  const source = body as unknown as Record<string, unknown>;
+  for (const field of Object.keys(source)) {
+    if (field === 'messages' || field === 'stream' || field === 'stream_options') continue;
+    const value = source[field];
+    if (value !== null && value !== undefined) fields[field] = value;
   }
   return request;
 }

@@ -124,7 +124,7 @@ export function createHttpTransport(options: HttpTransportOptions) {
    * One upstream exchange, driven by the connection pool's callbacks: no response stream, no
    * controller of its own. The caller's signal and the total deadline both cut the connection;
    * `state` remembers which one did. A non-2xx answer is read (up to a cap) into a `ProviderError`.
-   * `deliver` is told about the 2xx body and the end; `fail` once, with the error, however it failed.
+   * The sink gets a 2xx answer's body and end, or (once) the error, however the exchange failed.
    */
   class Exchange implements Dispatcher.DispatchHandlers {
     readonly state: ExchangeState = { timedOut: false, clientAborted: false };
@@ -142,10 +142,9 @@ export function createHttpTransport(options: HttpTransportOptions) {
     constructor(
       private readonly signal: CallSignal | undefined,
       private readonly sink: {
-        /** The first byte of a 2xx body is coming; the status is known. */
-        onStart?(): void;
         /** A chunk of the 2xx body; false pauses the upstream until `resumeUpstream()`. */
         onBody(chunk: Buffer): boolean;
+        /** The body is complete; a throw fails the exchange. */
         onEnd(): void;
         onFail(error: ProviderError): void;
       },
@@ -209,7 +208,6 @@ export function createHttpTransport(options: HttpTransportOptions) {
         return true;
       }
       this.started = true;
-      this.sink.onStart?.();
       return true;
     }
 
