@@ -387,7 +387,9 @@ export function createHttpTransport(options: HttpTransportOptions) {
           unread = 0;
           if (paused) {
             paused = false;
+            // Resuming may deliver (and even end) the rest of the body at once: look again.
             exchange.resumeUpstream?.();
+            continue;
           }
           if (failure !== undefined) throw failure;
           if (ended) break;
