@@ -113,7 +113,7 @@ export function createModelRouter(options: ModelRouterOptions = {}) {
     const now = clock.now();
     let serving = 0;
     const available: RegisteredProvider[] = [];
-    for (const entry of registry.list()) {
+    for (const entry of registry.all()) {
       if (registry.resolveModel(entry, requested) === null) continue;
       serving += 1;
       if (entry.state.isAvailable(now)) available.push(entry);
@@ -126,7 +126,7 @@ export function createModelRouter(options: ModelRouterOptions = {}) {
     }
     if (available.length === 0) {
       const servingEntries = registry
-        .list()
+        .all()
         .filter((entry) => registry.resolveModel(entry, requested) !== null);
       const waits = servingEntries.map((entry) => entry.state.cooldownUntil - now).filter((wait) => wait > 0);
       throw unavailableError(

@@ -64,9 +64,8 @@ export function createProviderRegistry(cooldown: CooldownPolicy) {
   return {
     modelsOf,
     listModels,
-    all: () => [...list],
     /** The entries in registration order, not to be modified (no copy per call). */
-    list: () => list,
+    all: () => list,
     get size() {
       return entries.size;
     },

@@ -56,6 +56,7 @@ export class OpenAICompatibleProvider implements AIProvider {
   protected readonly baseUrl: string;
   private readonly options: OpenAICompatibleOptions;
   private headers: Record<string, string> | undefined;
+  private chatUrl: string | undefined;
 
   constructor(options: OpenAICompatibleOptions) {
     this.name = options.name;
@@ -69,8 +70,10 @@ export class OpenAICompatibleProvider implements AIProvider {
     });
   }
 
+  /** The same string on every call, so that the transport finds its parsed form without hashing a new one. */
   protected completionsUrl(_model: string | undefined): string {
-    return `${this.baseUrl}/chat/completions`;
+    this.chatUrl ??= `${this.baseUrl}/chat/completions`;
+    return this.chatUrl;
   }
 
   protected modelsUrl(): string {
