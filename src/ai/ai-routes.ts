@@ -88,7 +88,7 @@ async function* chatEvents(
       }
     }
   } catch (error) {
-    if (!signals.clientGone.aborted) {
+    if (!signals.clientGone()) {
       yield sseFrame(streamErrorEnvelope(request, deps.config, error, signals), 'error');
     }
     return;

@@ -6,6 +6,7 @@
 import type { KeyUsageTracker } from '../keys/key-usage.js';
 import type { ModelRouter, RoutedCompletion, RoutedStream } from './model-router.js';
 import {
+  type CallSignal,
   type ChatCompletionChunk,
   type ChatCompletionRequest,
   estimatedUsage,
@@ -51,8 +52,9 @@ function chunkText(chunk: ChatCompletionChunk): string {
   let text = '';
   for (const choice of chunk.choices) {
     text += choice.delta.content ?? '';
-    for (const call of choice.delta.tool_calls ?? [])
-      text += (call.function?.name ?? '') + (call.function?.arguments ?? '');
+    const calls = choice.delta.tool_calls;
+    if (!calls) continue;
+    for (const call of calls) text += (call.function?.name ?? '') + (call.function?.arguments ?? '');
   }
   return text;
 }
@@ -92,7 +94,7 @@ export function createAiService(deps: AiServiceDeps) {
     async complete(
       caller: AiCaller,
       request: ChatCompletionRequest,
-      signal: AbortSignal | undefined,
+      signal: CallSignal | undefined,
     ): Promise<RoutedCompletion> {
       const routed = await router.chatCompletion(capMaxTokens(request, deps.maxTokensCap), { signal });
       account(caller, routed.completion.usage, routed.model ?? request.model);
@@ -103,7 +105,7 @@ export function createAiService(deps: AiServiceDeps) {
     async stream(
       caller: AiCaller,
       request: ChatCompletionRequest,
-      signal: AbortSignal | undefined,
+      signal: CallSignal | undefined,
     ): Promise<MeteredStream> {
       const capped = capMaxTokens({ ...request, stream: true }, deps.maxTokensCap);
       const routed = await router.streamCompletion(capped, { signal });

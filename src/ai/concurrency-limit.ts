@@ -3,6 +3,7 @@
  * of its providers-file entry). A call beyond it waits in a first-come queue for a bounded time
  * (`AI_QUEUE_TIMEOUT_MS`) and is then refused, so no request waits silently behind whole streams.
  */
+import type { CallSignal } from './providers/provider.js';
 
 export const DEFAULT_MAX_CONCURRENCY = 1024;
 export const DEFAULT_QUEUE_TIMEOUT_MS = 5_000;
@@ -38,7 +39,7 @@ export function createConcurrencyLimit(max: number) {
      * Waits up to `timeoutMs` for a slot, in arrival order. Resolves true with the slot taken, false
      * when the time ran out or `signal` aborted first (no slot taken).
      */
-    acquire(timeoutMs: number, signal?: AbortSignal): Promise<boolean> {
+    acquire(timeoutMs: number, signal?: CallSignal): Promise<boolean> {
       if (this.tryAcquire()) return Promise.resolve(true);
       if (signal?.aborted || timeoutMs <= 0) {
         if (!signal?.aborted) rejected += 1;

@@ -9,6 +9,7 @@ import type { CoreConfig } from '../config.js';
 import { AppError, type ErrorEnvelope, errorEnvelope } from '../errors.js';
 import { shuttingDownError } from '../http/drain.js';
 import { classifyError, publicBaseUrl } from '../http/error-handler.js';
+import type { AbortListener, CallSignal } from './providers/provider.js';
 
 /**
  * Aborts when the connection closes before the response was completely sent. The response's
@@ -23,15 +24,89 @@ export function clientGoneSignal(reply: FastifyReply): AbortSignal {
 }
 
 /**
- * The signals of one AI call: `clientGone` when the client went away, `signal` (given to the call)
- * also when the shutdown deadline comes. `cutByShutdown` tells the two apart once the call failed.
+ * The signal of one AI call and its abort: what an `AbortController` gives, without its cost on
+ * every call (an `EventTarget` whose prototype is swapped after creation, an event per listener).
+ * Listeners run once, in the order they were added, when the call is aborted.
+ */
+class CallAbort implements CallSignal {
+  aborted = false;
+  reason: unknown = undefined;
+  private listeners: AbortListener[] | undefined;
+
+  addEventListener(_type: 'abort', listener: AbortListener): void {
+    if (this.aborted) return;
+    if (this.listeners === undefined) this.listeners = [listener];
+    else if (!this.listeners.includes(listener)) this.listeners.push(listener);
+  }
+
+  removeEventListener(_type: 'abort', listener: AbortListener): void {
+    const index = this.listeners?.indexOf(listener) ?? -1;
+    if (index !== -1) this.listeners?.splice(index, 1);
+  }
+
+  abort(reason: unknown): void {
+    if (this.aborted) return;
+    this.aborted = true;
+    this.reason = reason;
+    const listeners = this.listeners;
+    this.listeners = undefined;
+    for (const listener of listeners ?? []) {
+      try {
+        if (typeof listener === 'function') listener();
+        else listener.handleEvent();
+      } catch (error) {
+        // As an EventTarget does: one failing listener neither stops the others nor the abort.
+        process.nextTick(() => {
+          throw error;
+        });
+      }
+    }
+  }
+}
+
+/** The calls in progress that each shutdown deadline cuts, so that a call adds no listener of its own. */
+const callsCutAt = new WeakMap<AbortSignal, Set<CallAbort>>();
+
+function callsCutBy(deadline: AbortSignal): Set<CallAbort> {
+  let calls = callsCutAt.get(deadline);
+  if (calls === undefined) {
+    const cut = new Set<CallAbort>();
+    deadline.addEventListener(
+      'abort',
+      () => {
+        for (const call of cut) call.abort(deadline.reason);
+        cut.clear();
+      },
+      { once: true },
+    );
+    callsCutAt.set(deadline, cut);
+    calls = cut;
+  }
+  return calls;
+}
+
+/**
+ * The signals of one AI call: `signal` (given to the call) aborts when the client goes away or the
+ * shutdown deadline comes, whichever is first; `clientGone()` tells whether the client went away and
+ * `cutByShutdown()` whether the deadline cut the call. Released with the response.
  */
 export function aiCallSignals(reply: FastifyReply, shutdownDeadline: AbortSignal) {
-  const clientGone = clientGoneSignal(reply);
+  const call = new CallAbort();
+  let gone = false;
+  const calls = shutdownDeadline.aborted ? undefined : callsCutBy(shutdownDeadline);
+  if (calls === undefined) call.abort(shutdownDeadline.reason);
+  else calls.add(call);
+  // The response's `close` (emitted once) rather than the request's, which fires once its body was read.
+  reply.raw.on('close', () => {
+    calls?.delete(call);
+    if (reply.raw.writableFinished) return;
+    gone = true;
+    call.abort(new Error('the client closed the connection'));
+  });
   return {
-    clientGone,
-    signal: AbortSignal.any([clientGone, shutdownDeadline]),
-    cutByShutdown: () => shutdownDeadline.aborted && !clientGone.aborted,
+    signal: call as CallSignal,
+    clientGone: () => gone,
+    cutByShutdown: () => shutdownDeadline.aborted && !gone,
   };
 }
 

@@ -16,6 +16,7 @@ import { type CooldownPolicy, DEFAULT_COOLDOWN } from './provider-state.js';
 import {
   type AIProvider,
   type CallOptions,
+  type CallSignal,
   type ChatCompletion,
   type ChatCompletionChunk,
   type ChatCompletionRequest,
@@ -107,25 +108,35 @@ export function createModelRouter(options: ModelRouterOptions = {}) {
   let healthTimer: unknown;
   let healthRun: Promise<void> | undefined;
 
-  function candidatesFor(requested: string | undefined) {
+  function candidatesFor(requested: string | undefined): readonly RegisteredProvider[] {
     if (registry.size === 0) throw unavailableError('No AI provider is configured', undefined);
-    const serving = registry.all().filter((entry) => registry.resolveModel(entry, requested) !== null);
-    if (serving.length === 0) {
+    const now = clock.now();
+    let serving = 0;
+    const available: RegisteredProvider[] = [];
+    for (const entry of registry.all()) {
+      if (registry.resolveModel(entry, requested) === null) continue;
+      serving += 1;
+      if (entry.state.isAvailable(now)) available.push(entry);
+    }
+    if (serving === 0) {
       throw new AppError('INVALID_REQUEST', `Model "${requested}" is not served by any AI provider`, {
         model: requested,
         available_models: registry.listModels().map((model) => model.id),
       });
     }
-    const now = clock.now();
-    const available = serving.filter((entry) => entry.state.isAvailable(now));
     if (available.length === 0) {
-      const waits = serving.map((entry) => entry.state.cooldownUntil - now).filter((wait) => wait > 0);
+      const servingEntries = registry
+        .all()
+        .filter((entry) => registry.resolveModel(entry, requested) !== null);
+      const waits = servingEntries.map((entry) => entry.state.cooldownUntil - now).filter((wait) => wait > 0);
       throw unavailableError(
         'No AI provider is available for this request right now',
         waits.length > 0 ? Math.min(...waits) : undefined,
-        { providers: serving.map((entry) => entry.name) },
+        { providers: servingEntries.map((entry) => entry.name) },
       );
     }
+    // Every strategy puts a lone candidate first and keeps no state for it.
+    if (available.length === 1) return available;
     const views = available.map((entry) => ({
       entry,
       name: entry.name,
@@ -139,7 +150,7 @@ export function createModelRouter(options: ModelRouterOptions = {}) {
   }
 
   /** Waits (within what is left of the request's queue time) for a slot of a busy provider. */
-  async function waitForSlot(entry: RegisteredProvider, ms: number, signal: AbortSignal | undefined) {
+  async function waitForSlot(entry: RegisteredProvider, ms: number, signal: CallSignal | undefined) {
     onQueue(entry.name, 'wait');
     const granted = await entry.limit.acquire(ms, signal);
     onQueue(entry.name, 'leave');
@@ -156,7 +167,7 @@ export function createModelRouter(options: ModelRouterOptions = {}) {
    */
   async function withFailover<T>(
     request: ChatCompletionRequest,
-    signal: AbortSignal | undefined,
+    signal: CallSignal | undefined,
     stream: boolean,
     attempt: (
       entry: RegisteredProvider,

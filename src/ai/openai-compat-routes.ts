@@ -40,9 +40,13 @@ export function toProviderRequest(body: ChatCompletionsBody): ChatCompletionRequ
     return picked;
   });
   const request: ChatCompletionRequest = { messages };
-  const { stream: _stream, stream_options: _options, messages: _messages, ...rest } = body;
-  for (const [field, value] of Object.entries(rest)) {
-    if (value !== null && value !== undefined) Object.assign(request, { [field]: value });
+  // Plain stores in the body's order: no rest copy, no object per field.
+  const fields = request as unknown as Record<string, unknown>;
+  const source = body as unknown as Record<string, unknown>;
+  for (const field of Object.keys(source)) {
+    if (field === 'messages' || field === 'stream' || field === 'stream_options') continue;
+    const value = source[field];
+    if (value !== null && value !== undefined) fields[field] = value;
   }
   return request;
 }
@@ -67,11 +71,13 @@ async function* openAIEvents(
         continue;
       }
       if (chunk.choices.length === 0) continue;
-      const { usage: _usage, ...rest } = chunk;
-      yield sseFrame(rest);
+      // The chunk is not read after this: its usage is left out of the frame without a copy
+      // (JSON.stringify omits undefined fields, as it omits absent ones).
+      if (chunk.usage !== undefined) chunk.usage = undefined;
+      yield sseFrame(chunk);
     }
   } catch (error) {
-    if (signals.clientGone.aborted) return;
+    if (signals.clientGone()) return;
     const { error: envelope } = streamErrorEnvelope(request, deps.config, error, signals);
     yield sseFrame({
       error: {

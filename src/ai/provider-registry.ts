@@ -42,6 +42,8 @@ export type ProviderRegistry = ReturnType<typeof createProviderRegistry>;
 
 export function createProviderRegistry(cooldown: CooldownPolicy) {
   const entries = new Map<string, RegisteredProvider>();
+  /** The entries in registration order, rebuilt only when one is registered (read on every call). */
+  let list: readonly RegisteredProvider[] = [];
 
   const modelsOf = (entry: RegisteredProvider) =>
     entry.configuredModels.length > 0 ? entry.configuredModels : entry.discoveredModels;
@@ -62,7 +64,8 @@ export function createProviderRegistry(cooldown: CooldownPolicy) {
   return {
     modelsOf,
     listModels,
-    all: () => [...entries.values()],
+    /** The entries in registration order, not to be modified (no copy per call). */
+    all: () => list,
     get size() {
       return entries.size;
     },
@@ -84,6 +87,7 @@ export function createProviderRegistry(cooldown: CooldownPolicy) {
         state: createProviderState(cooldown),
         limit: createConcurrencyLimit(options.maxConcurrency ?? DEFAULT_MAX_CONCURRENCY),
       });
+      list = [...entries.values()];
     },
 
     /** The provider's model for a request, or null when the provider does not serve it. */

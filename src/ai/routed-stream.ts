@@ -3,7 +3,7 @@
  * failover is possible: a failure becomes an `AppError` the route turns into an SSE `error` event,
  * and however the stream ends (done, failed, abandoned) the provider's counters are settled once.
  */
-import type { ChatCompletionChunk, ProviderError, Usage } from './providers/provider.js';
+import type { CallSignal, ChatCompletionChunk, ProviderError, Usage } from './providers/provider.js';
 import { abortedError, midStreamError } from './router-errors.js';
 
 type Outcome = 'success' | 'error' | 'cancelled';
@@ -11,7 +11,7 @@ type Outcome = 'success' | 'error' | 'cancelled';
 export function createRoutedStream(options: {
   first: IteratorResult<ChatCompletionChunk>;
   iterator: AsyncIterator<ChatCompletionChunk>;
-  signal: AbortSignal | undefined;
+  signal: CallSignal | undefined;
   onEnd: (outcome: Outcome, usage: Usage | undefined, error?: ProviderError) => void;
   asProviderError: (error: unknown) => ProviderError;
 }): AsyncIterableIterator<ChatCompletionChunk> {

@@ -93,6 +93,26 @@ describe('outbound HTTP: timeouts, caps and aborts', () => {
     await down.close();
   });
 
+  it('a long stream read by a slow consumer arrives whole (the upstream is paused and resumed)', async () => {
+    const words = Array.from({ length: 4_000 }, (_, index) => ` word${index}`);
+    const long = await startFakeOpenAI({ reply: words.join('') });
+    const reader = new OpenAICompatibleProvider({ name: 'reader', baseUrl: `${long.url}/v1` });
+    try {
+      let text = '';
+      let chunks = 0;
+      for await (const chunk of reader.streamCompletion(request)) {
+        for (const choice of chunk.choices) text += choice.delta.content ?? '';
+        chunks += 1;
+        // Slower than the socket: the events pile up past the pause threshold between reads.
+        if (chunks % 100 === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+      assert.equal(text, words.join(''));
+    } finally {
+      await reader.close();
+      await long.close();
+    }
+  });
+
   it('an answer larger than the cap is rejected as invalid', async () => {
     const capped = new OpenAICompatibleProvider({
       name: 'capped',

@@ -17,6 +17,7 @@ import {
   type ChatCompletion,
   type ChatCompletionChunk,
   type ChatCompletionRequest,
+  type ProbeOptions,
   ProviderError,
   type ProviderErrorKind,
 } from './provider.js';
@@ -104,19 +105,21 @@ export class AnthropicProvider implements AIProvider {
     let yielded = false;
     try {
       const translator = new AnthropicStreamTranslator(Math.floor(Date.now() / 1000));
-      for await (const event of this.http.streamEvents(this.translate(request, true), options.signal)) {
-        if (translator.finished) continue;
-        let data: unknown;
-        try {
-          data = JSON.parse(event.data);
-        } catch {
-          throw new ProviderError(this.name, 'invalid_response', 'a stream event is not valid JSON');
-        }
-        if (!isJson(data))
-          throw new ProviderError(this.name, 'invalid_response', 'a stream event is not an object');
-        for (const chunk of translator.translate(event.event ?? String(data.type), data)) {
-          yield chunk;
-          yielded = true;
+      for await (const events of this.http.streamEvents(this.translate(request, true), options.signal)) {
+        for (const event of events) {
+          if (translator.finished) continue;
+          let data: unknown;
+          try {
+            data = JSON.parse(event.data);
+          } catch {
+            throw new ProviderError(this.name, 'invalid_response', 'a stream event is not valid JSON');
+          }
+          if (!isJson(data))
+            throw new ProviderError(this.name, 'invalid_response', 'a stream event is not an object');
+          for (const chunk of translator.translate(event.event ?? String(data.type), data)) {
+            yield chunk;
+            yielded = true;
+          }
         }
       }
       if (!translator.finished)
@@ -135,7 +138,7 @@ export class AnthropicProvider implements AIProvider {
     }
   }
 
-  async getModels(options: CallOptions = {}): Promise<string[]> {
+  async getModels(options: ProbeOptions = {}): Promise<string[]> {
     if (this.options.models && this.options.models.length > 0) return [...this.options.models];
     const raw = await this.http.requestJson(
       { method: 'GET', url: `${this.baseUrl}/v1/models`, headers: this.headers() },
@@ -147,7 +150,7 @@ export class AnthropicProvider implements AIProvider {
     return raw.data.flatMap((entry) => (isJson(entry) && typeof entry.id === 'string' ? [entry.id] : []));
   }
 
-  async isHealthy(options: CallOptions = {}): Promise<boolean> {
+  async isHealthy(options: ProbeOptions = {}): Promise<boolean> {
     try {
       await this.http.requestJson(
         { method: 'GET', url: `${this.baseUrl}/v1/models`, headers: this.headers() },

@@ -5,7 +5,7 @@
  * annotations (choices without `delta`), which are not part of the OpenAI format and are dropped.
  */
 import { type OpenAICompatibleOptions, OpenAICompatibleProvider } from './openai-compatible.js';
-import { type CallOptions, type ChatCompletionChunk, ProviderError } from './provider.js';
+import { type ChatCompletionChunk, type ProbeOptions, ProviderError } from './provider.js';
 import { defineProviderKind } from './provider-kind.js';
 
 export const AZURE_DEFAULT_API_VERSION = '2024-10-21';
@@ -77,7 +77,7 @@ export class AzureOpenAIProvider extends OpenAICompatibleProvider {
     return { ...rest, choices };
   }
 
-  override async getModels(_options: CallOptions = {}): Promise<string[]> {
+  override async getModels(_options: ProbeOptions = {}): Promise<string[]> {
     return Object.keys(this.deployments);
   }
 }

@@ -4,8 +4,14 @@
  * closes the upstream connection at once (and stops the provider spending tokens).
  * Every failure leaves here as a `ProviderError` with a kind the router can act on.
  */
-import { Agent, request } from 'undici';
-import { kindOfStatus, ProviderError, type ProviderErrorKind, parseRetryAfter } from './provider.js';
+import { Agent, type Dispatcher, util as undiciUtil } from 'undici';
+import {
+  type CallSignal,
+  kindOfStatus,
+  ProviderError,
+  type ProviderErrorKind,
+  parseRetryAfter,
+} from './provider.js';
 import { createSseDecoder, type SseEvent } from './sse-parser.js';
 
 export interface HttpTimeouts {
@@ -49,6 +55,19 @@ export interface OutboundRequest {
 
 export type HttpTransport = ReturnType<typeof createHttpTransport>;
 
+type ExchangeState = { timedOut: boolean; clientAborted: boolean };
+
+/** Where a URL goes, split as the connection pool wants it; parsed once per distinct URL. */
+interface Target {
+  origin: string;
+  path: string;
+}
+
+/** A streamed answer's unread bytes above which the upstream socket is paused. */
+const STREAM_HIGH_WATER_BYTES = 64 * 1024;
+/** Distinct URLs remembered per provider (a few per provider; Azure has one per deployment). */
+const MAX_CACHED_TARGETS = 256;
+
 export function createHttpTransport(options: HttpTransportOptions) {
   const provider = options.provider;
   const timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
@@ -61,33 +80,25 @@ export function createHttpTransport(options: HttpTransportOptions) {
     keepAliveTimeout: 30_000,
     connections: options.connections ?? null,
   });
+  const targets = new Map<string, Target>();
 
-  /** Ties the caller's signal and the total deadline to one controller, and remembers which fired. */
-  function deadline(signal: AbortSignal | undefined) {
-    const controller = new AbortController();
-    const state = { timedOut: false, clientAborted: false };
-    const onAbort = () => {
-      state.clientAborted = true;
-      controller.abort(signal?.reason);
-    };
-    if (signal?.aborted) onAbort();
-    signal?.addEventListener('abort', onAbort, { once: true });
-    const timer = setTimeout(() => {
-      state.timedOut = true;
-      controller.abort(new Error('total deadline exceeded'));
-    }, timeouts.totalMs);
-    const dispose = () => {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', onAbort);
-    };
-    return { signal: controller.signal, abort: () => controller.abort(), state, dispose };
+  function targetOf(url: string): Target {
+    let target = targets.get(url);
+    if (target === undefined) {
+      const parsed = new URL(url);
+      if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
+        throw Object.assign(new Error(`unsupported protocol ${parsed.protocol}`), {
+          code: 'UND_ERR_INVALID_ARG',
+        });
+      }
+      target = { origin: parsed.origin, path: `${parsed.pathname}${parsed.search}` };
+      if (targets.size >= MAX_CACHED_TARGETS) targets.clear();
+      targets.set(url, target);
+    }
+    return target;
   }
 
-  function toProviderError(
-    error: unknown,
-    state: { timedOut: boolean; clientAborted: boolean },
-    started: boolean,
-  ) {
+  function toProviderError(error: unknown, state: ExchangeState, started: boolean) {
     if (error instanceof ProviderError) return error;
     if (state.clientAborted)
       return new ProviderError(provider, 'aborted', 'request aborted', { cause: error });
@@ -109,43 +120,164 @@ export function createHttpTransport(options: HttpTransportOptions) {
     return new ProviderError(provider, kind, `${what} (${code ?? 'network error'})`, { cause: error });
   }
 
-  async function send(outbound: OutboundRequest, signal: AbortSignal) {
-    const headers: Record<string, string> = { accept: 'application/json', ...outbound.headers };
-    if (outbound.body !== undefined) headers['content-type'] = 'application/json';
-    const response = await request(outbound.url, {
-      method: outbound.method,
-      headers,
-      body: outbound.body === undefined ? undefined : JSON.stringify(outbound.body),
-      signal,
-      dispatcher: agent,
-    });
-    if (response.statusCode >= 200 && response.statusCode < 300) return response;
-    const text = await readCapped(response.body, MAX_ERROR_BODY_BYTES, true);
-    throw new ProviderError(
-      provider,
-      kindOfStatus(response.statusCode),
-      `upstream answered ${response.statusCode}${upstreamMessage(text)}`,
-      { status: response.statusCode, retryAfterMs: parseRetryAfter(response.headers, now()) },
-    );
+  /**
+   * One upstream exchange, driven by the connection pool's callbacks: no response stream, no
+   * controller of its own. The caller's signal and the total deadline both cut the connection;
+   * `state` remembers which one did. A non-2xx answer is read (up to a cap) into a `ProviderError`.
+   * The sink gets a 2xx answer's body and end, or (once) the error, however the exchange failed.
+   */
+  class Exchange implements Dispatcher.DispatchHandlers {
+    readonly state: ExchangeState = { timedOut: false, clientAborted: false };
+    started = false;
+    settled = false;
+    private cut: ((reason?: Error) => void) | null = null;
+    private cutReason: Error | undefined;
+    private readonly timer: NodeJS.Timeout;
+    private status = 0;
+    private rawHeaders: Buffer[] | null = null;
+    private errorChunks: Buffer[] | null = null;
+    private errorSize = 0;
+    resumeUpstream: (() => void) | null = null;
+
+    constructor(
+      private readonly signal: CallSignal | undefined,
+      private readonly sink: {
+        /** A chunk of the 2xx body; false pauses the upstream until `resumeUpstream()`. */
+        onBody(chunk: Buffer): boolean;
+        /** The body is complete; a throw fails the exchange. */
+        onEnd(): void;
+        onFail(error: ProviderError): void;
+      },
+    ) {
+      this.timer = setTimeout(() => {
+        this.state.timedOut = true;
+        this.abort(new Error('total deadline exceeded'));
+      }, timeouts.totalMs);
+      if (signal !== undefined) {
+        if (signal.aborted) this.onSignal();
+        else signal.addEventListener('abort', this, { once: true });
+      }
+    }
+
+    /** The caller's signal fired (an `EventListener` object, so no closure per exchange). */
+    handleEvent(): void {
+      this.onSignal();
+    }
+
+    private onSignal(): void {
+      this.state.clientAborted = true;
+      this.abort(this.signal?.reason);
+    }
+
+    /** Cuts the exchange; the connection is destroyed (not drained). */
+    abort(reason?: unknown): void {
+      if (this.settled) return;
+      const error = reason instanceof Error ? reason : new Error('request aborted', { cause: reason });
+      if (this.cut) this.cut(error);
+      else this.cutReason ??= error;
+      // The pool reports the cut through onError; an exchange not yet handed to a connection may
+      // never call back, so it fails here.
+      this.fail(error);
+    }
+
+    /** Ends the exchange's timer and signal listener; safe to call more than once. */
+    dispose(): void {
+      clearTimeout(this.timer);
+      this.signal?.removeEventListener('abort', this);
+    }
+
+    private fail(error: unknown): void {
+      if (this.settled) return;
+      this.settled = true;
+      this.dispose();
+      this.sink.onFail(toProviderError(error, this.state, this.started));
+    }
+
+    onConnect(abort: (reason?: Error) => void): void {
+      if (this.cutReason !== undefined) abort(this.cutReason);
+      else this.cut = abort;
+    }
+
+    onHeaders(statusCode: number, rawHeaders: Buffer[], resume: () => void): boolean {
+      if (statusCode < 200) return true;
+      this.status = statusCode;
+      this.resumeUpstream = resume;
+      if (statusCode >= 300) {
+        this.rawHeaders = rawHeaders;
+        this.errorChunks = [];
+        return true;
+      }
+      this.started = true;
+      return true;
+    }
+
+    onData(chunk: Buffer): boolean {
+      if (this.settled) return true;
+      const errorChunks = this.errorChunks;
+      if (errorChunks === null) return this.sink.onBody(chunk);
+      this.errorSize += chunk.length;
+      if (this.errorSize > MAX_ERROR_BODY_BYTES) {
+        // Enough of the error message; the rest is not read.
+        const error = this.statusError();
+        this.cut?.(error);
+        this.fail(error);
+        return false;
+      }
+      errorChunks.push(chunk);
+      return true;
+    }
+
+    onComplete(): void {
+      if (this.settled) return;
+      if (this.errorChunks !== null) {
+        this.fail(this.statusError());
+        return;
+      }
+      this.settled = true;
+      this.dispose();
+      try {
+        this.sink.onEnd();
+      } catch (error) {
+        this.sink.onFail(toProviderError(error, this.state, true));
+      }
+    }
+
+    onError(error: Error): void {
+      this.fail(error);
+    }
+
+    private statusError(): ProviderError {
+      const text = Buffer.concat(this.errorChunks ?? []).toString('utf8');
+      const headers = this.rawHeaders === null ? {} : undiciUtil.parseHeaders(this.rawHeaders);
+      return new ProviderError(
+        provider,
+        kindOfStatus(this.status),
+        `upstream answered ${this.status}${upstreamMessage(text)}`,
+        { status: this.status, retryAfterMs: parseRetryAfter(headers, now()) },
+      );
+    }
   }
 
-  async function readCapped(
-    body: AsyncIterable<Buffer> & { destroy(): void },
-    cap: number,
-    truncate: boolean,
-  ) {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    for await (const chunk of body) {
-      size += chunk.length;
-      if (size > cap) {
-        body.destroy();
-        if (truncate) break;
-        throw new ProviderError(provider, 'invalid_response', `response exceeds ${cap} bytes`);
-      }
-      chunks.push(chunk);
+  function dispatch(outbound: OutboundRequest, accept: string, exchange: Exchange): void {
+    // Cut before it started (the caller's signal had fired): nothing to send.
+    if (exchange.settled) return;
+    const headers: Record<string, string> = { accept, ...outbound.headers };
+    if (outbound.body !== undefined) headers['content-type'] = 'application/json';
+    try {
+      const target = targetOf(outbound.url);
+      agent.dispatch(
+        {
+          origin: target.origin,
+          path: target.path,
+          method: outbound.method,
+          headers,
+          body: outbound.body === undefined ? null : JSON.stringify(outbound.body),
+        },
+        exchange,
+      );
+    } catch (error) {
+      exchange.onError(error as Error);
     }
-    return Buffer.concat(chunks).toString('utf8');
   }
 
   return {
@@ -153,58 +285,123 @@ export function createHttpTransport(options: HttpTransportOptions) {
     timeouts,
 
     /** A JSON exchange; a non-2xx answer or a body that is not JSON is a `ProviderError`. */
-    async requestJson(outbound: OutboundRequest, signal?: AbortSignal): Promise<unknown> {
-      const guard = deadline(signal);
-      let started = false;
-      try {
-        const response = await send(outbound, guard.signal);
-        started = true;
-        const text = await readCapped(response.body, maxBytes, false);
-        try {
-          return JSON.parse(text) as unknown;
-        } catch {
-          throw new ProviderError(provider, 'invalid_response', 'the response body is not valid JSON');
-        }
-      } catch (error) {
-        throw toProviderError(error, guard.state, started);
-      } finally {
-        guard.dispose();
-      }
+    requestJson(outbound: OutboundRequest, signal?: CallSignal): Promise<unknown> {
+      return new Promise((resolve, reject) => {
+        const chunks: Buffer[] = [];
+        let size = 0;
+        const exchange: Exchange = new Exchange(signal, {
+          onBody(chunk) {
+            size += chunk.length;
+            if (size > maxBytes) {
+              exchange.abort(
+                new ProviderError(provider, 'invalid_response', `response exceeds ${maxBytes} bytes`),
+              );
+              return false;
+            }
+            chunks.push(chunk);
+            return true;
+          },
+          onEnd() {
+            const text =
+              chunks.length === 1
+                ? chunks[0]!.toString('utf8')
+                : Buffer.concat(chunks, size).toString('utf8');
+            let body: unknown;
+            try {
+              body = JSON.parse(text);
+            } catch {
+              throw new ProviderError(provider, 'invalid_response', 'the response body is not valid JSON');
+            }
+            resolve(body);
+          },
+          onFail: reject,
+        });
+        dispatch(outbound, 'application/json', exchange);
+      });
     },
 
     /**
-     * The server-sent events of a streamed answer. Ends when the upstream ends its body; a body that
-     * stops in the middle of an event is an error. Stopping the iteration closes the connection.
+     * The server-sent events of a streamed answer, in batches: the events completed by what arrived
+     * since the previous batch was taken (one step of the iteration per batch, not per event). Ends
+     * when the upstream ends its body; a body that stops in the middle of an event is an error.
+     * Stopping the iteration closes the connection.
      */
-    async *streamEvents(outbound: OutboundRequest, signal?: AbortSignal): AsyncGenerator<SseEvent> {
-      const guard = deadline(signal);
-      let started = false;
+    async *streamEvents(outbound: OutboundRequest, signal?: CallSignal): AsyncGenerator<SseEvent[]> {
+      const decoder = createSseDecoder();
+      let queue: SseEvent[] = [];
+      let unread = 0;
+      let paused = false;
+      let ended = false;
+      let failure: ProviderError | undefined;
+      let wake: (() => void) | undefined;
+      const notify = () => {
+        const resolve = wake;
+        wake = undefined;
+        resolve?.();
+      };
+      let size = 0;
+      const exchange: Exchange = new Exchange(signal, {
+        onBody(chunk) {
+          size += chunk.length;
+          if (size > maxBytes) {
+            exchange.abort(
+              new ProviderError(provider, 'invalid_response', `stream exceeds ${maxBytes} bytes`),
+            );
+            return false;
+          }
+          const events = decoder.push(chunk);
+          if (events.length > 0) {
+            if (queue.length === 0) queue = events;
+            else for (const event of events) queue.push(event);
+            notify();
+          }
+          unread += chunk.length;
+          // Paused only while events wait to be read: the consumer's next read resumes it.
+          paused = queue.length > 0 && unread >= STREAM_HIGH_WATER_BYTES;
+          return !paused;
+        },
+        onEnd() {
+          for (const event of decoder.end()) queue.push(event);
+          if (decoder.hasPartialEvent())
+            throw new ProviderError(provider, 'server', 'the stream ended in the middle of an event');
+          ended = true;
+          notify();
+        },
+        onFail(error) {
+          failure = error;
+          // A cut by the caller or the deadline drops what was not read yet.
+          if (error.kind === 'aborted' || error.kind === 'timeout') queue = [];
+          notify();
+        },
+      });
       let finished = false;
       try {
-        const response = await send(
-          { ...outbound, headers: { ...outbound.headers, accept: 'text/event-stream' } },
-          guard.signal,
-        );
-        started = true;
-        const decoder = createSseDecoder();
-        let size = 0;
-        for await (const chunk of response.body as AsyncIterable<Buffer>) {
-          size += chunk.length;
-          if (size > maxBytes)
-            throw new ProviderError(provider, 'invalid_response', `stream exceeds ${maxBytes} bytes`);
-          yield* decoder.push(chunk);
-        }
-        yield* decoder.end();
-        if (decoder.hasPartialEvent()) {
-          throw new ProviderError(provider, 'server', 'the stream ended in the middle of an event');
+        dispatch(outbound, 'text/event-stream', exchange);
+        for (;;) {
+          if (queue.length > 0) {
+            const events = queue;
+            queue = [];
+            yield events;
+            continue;
+          }
+          unread = 0;
+          if (paused) {
+            paused = false;
+            // Resuming may deliver (and even end) the rest of the body at once: look again.
+            exchange.resumeUpstream?.();
+            continue;
+          }
+          if (failure !== undefined) throw failure;
+          if (ended) break;
+          await new Promise<void>((resolve) => {
+            wake = resolve;
+          });
         }
         finished = true;
-      } catch (error) {
-        throw toProviderError(error, guard.state, started);
       } finally {
         // Early exit (consumer stopped, error): destroy the socket instead of draining it.
-        if (!finished) guard.abort();
-        guard.dispose();
+        if (!finished) exchange.abort();
+        exchange.dispose();
       }
     },
 

@@ -11,6 +11,7 @@ import {
   type ChatCompletionChunk,
   type ChatCompletionRequest,
   estimatedUsage,
+  type ProbeOptions,
   ProviderError,
   type Usage,
 } from './provider.js';
@@ -54,6 +55,8 @@ export class OpenAICompatibleProvider implements AIProvider {
   protected readonly http: HttpTransport;
   protected readonly baseUrl: string;
   private readonly options: OpenAICompatibleOptions;
+  private headers: Record<string, string> | undefined;
+  private chatUrl: string | undefined;
 
   constructor(options: OpenAICompatibleOptions) {
     this.name = options.name;
@@ -67,23 +70,35 @@ export class OpenAICompatibleProvider implements AIProvider {
     });
   }
 
+  /** The same string on every call, so that the transport finds its parsed form without hashing a new one. */
   protected completionsUrl(_model: string | undefined): string {
-    return `${this.baseUrl}/chat/completions`;
+    this.chatUrl ??= `${this.baseUrl}/chat/completions`;
+    return this.chatUrl;
   }
 
   protected modelsUrl(): string {
     return `${this.baseUrl}/models`;
   }
 
+  /** The same headers on every call: built once, never modified (the transport copies them). */
   protected requestHeaders(): Record<string, string> {
-    const auth: Record<string, string> = this.options.apiKey
-      ? { authorization: `Bearer ${this.options.apiKey}` }
-      : {};
-    return { ...auth, ...this.options.headers };
+    if (this.headers === undefined) {
+      const auth: Record<string, string> = this.options.apiKey
+        ? { authorization: `Bearer ${this.options.apiKey}` }
+        : {};
+      this.headers = { ...auth, ...this.options.headers };
+    }
+    return this.headers;
   }
 
   protected upstreamBody(request: ChatCompletionRequest, stream: boolean): Record<string, unknown> {
-    // Built without `delete`, which would turn the object into a slow dictionary for JSON.stringify.
+    // Built without `delete`, which would turn the object into a slow dictionary for JSON.stringify,
+    // and without a rest pattern when there are no stream options to leave out (the common case).
+    if (request.stream_options === undefined) {
+      return stream
+        ? { ...request, stream, stream_options: { include_usage: true } }
+        : { ...request, stream };
+    }
     const { stream_options: options, ...rest } = request;
     return stream
       ? { ...rest, stream, stream_options: { ...options, include_usage: true } }
@@ -108,10 +123,12 @@ export class OpenAICompatibleProvider implements AIProvider {
     if (!isCompletionShape(raw)) {
       throw new ProviderError(this.name, 'invalid_response', 'the response is not a chat completion');
     }
-    const completion = { ...raw, object: 'chat.completion' } as ChatCompletion;
-    const usage = readUsage(raw.usage);
-    const text = completion.choices.map((choice) => choice.message.content ?? '').join('');
-    completion.usage = usage ?? estimatedUsage(request, text);
+    // The parsed answer is the gateway's own: completed in place rather than copied.
+    raw.object = 'chat.completion';
+    const completion = raw as unknown as ChatCompletion;
+    completion.usage =
+      readUsage(raw.usage) ??
+      estimatedUsage(request, completion.choices.map((choice) => choice.message.content ?? '').join(''));
     return completion;
   }
 
@@ -134,30 +151,37 @@ export class OpenAICompatibleProvider implements AIProvider {
         },
         options.signal,
       );
-      for await (const event of events) {
-        // Events after [DONE] are ignored; the body is still read to its end so the connection is reused.
-        if (sawDone) continue;
-        if (event.data === '[DONE]') {
-          sawDone = true;
-          continue;
+      for await (const batch of events) {
+        for (const event of batch) {
+          // Events after [DONE] are ignored; the body is still read to its end so the connection is reused.
+          if (sawDone) continue;
+          if (event.data === '[DONE]') {
+            sawDone = true;
+            continue;
+          }
+          const raw = parseJson(this.name, event.data);
+          if (isRecord(raw) && raw.error !== undefined) {
+            throw new ProviderError(this.name, 'server', 'the provider reported an error mid-stream');
+          }
+          if (!isChunkShape(raw))
+            throw new ProviderError(this.name, 'invalid_response', 'invalid stream chunk');
+          raw.object = 'chat.completion.chunk';
+          const chunk = this.acceptChunk(raw as unknown as ChatCompletionChunk);
+          if (chunk === undefined) continue;
+          if (!chunk.choices.every((choice) => isRecord(choice.delta))) {
+            throw new ProviderError(
+              this.name,
+              'invalid_response',
+              'a stream chunk has a choice without delta',
+            );
+          }
+          for (const choice of chunk.choices) text += choice.delta.content ?? '';
+          const chunkUsage = readUsage(chunk.usage);
+          if (chunkUsage !== undefined) chunk.usage = usage = chunkUsage;
+          last = chunk;
+          yield chunk;
+          yielded = true;
         }
-        const raw = parseJson(this.name, event.data);
-        if (isRecord(raw) && raw.error !== undefined) {
-          throw new ProviderError(this.name, 'server', 'the provider reported an error mid-stream');
-        }
-        if (!isChunkShape(raw))
-          throw new ProviderError(this.name, 'invalid_response', 'invalid stream chunk');
-        const chunk = this.acceptChunk({ ...raw, object: 'chat.completion.chunk' } as ChatCompletionChunk);
-        if (chunk === undefined) continue;
-        if (!chunk.choices.every((choice) => isRecord(choice.delta))) {
-          throw new ProviderError(this.name, 'invalid_response', 'a stream chunk has a choice without delta');
-        }
-        for (const choice of chunk.choices) text += choice.delta.content ?? '';
-        const chunkUsage = readUsage(chunk.usage);
-        if (chunkUsage !== undefined) chunk.usage = usage = chunkUsage;
-        last = chunk;
-        yield chunk;
-        yielded = true;
       }
       if (!sawDone) throw new ProviderError(this.name, 'server', 'the stream ended without [DONE]');
       if (usage === undefined) {
@@ -176,12 +200,12 @@ export class OpenAICompatibleProvider implements AIProvider {
     }
   }
 
-  async getModels(options: CallOptions = {}): Promise<string[]> {
+  async getModels(options: ProbeOptions = {}): Promise<string[]> {
     if (this.options.models && this.options.models.length > 0) return [...this.options.models];
     return this.listServerModels(options);
   }
 
-  async isHealthy(options: CallOptions = {}): Promise<boolean> {
+  async isHealthy(options: ProbeOptions = {}): Promise<boolean> {
     try {
       await this.listServerModels(options);
       return true;
@@ -190,7 +214,7 @@ export class OpenAICompatibleProvider implements AIProvider {
     }
   }
 
-  protected async listServerModels(options: CallOptions): Promise<string[]> {
+  protected async listServerModels(options: ProbeOptions): Promise<string[]> {
     const signal = this.probeSignal(options.signal);
     const raw = await this.http.requestJson(
       { method: 'GET', url: this.modelsUrl(), headers: this.requestHeaders() },

@@ -107,8 +107,27 @@ export interface ChatCompletionChunk {
   usage?: Usage | null;
 }
 
+/** Told that a call was aborted: a function, or an object (no closure per call). */
+export type AbortListener = (() => void) | { handleEvent(): void };
+
+/**
+ * What a call reads of its cancellation. An `AbortSignal` is one; the routes give a lighter one of
+ * their own to every call (see `aiCallSignals`).
+ */
+export interface CallSignal {
+  readonly aborted: boolean;
+  readonly reason: unknown;
+  addEventListener(type: 'abort', listener: AbortListener, options?: { once?: boolean }): void;
+  removeEventListener(type: 'abort', listener: AbortListener): void;
+}
+
 export interface CallOptions {
   /** Aborting closes the upstream connection at once (client gone, gateway shutting down). */
+  signal?: CallSignal;
+}
+
+/** Health checks and model listings, bounded by a timeout combined with `signal`. */
+export interface ProbeOptions {
   signal?: AbortSignal;
 }
 
@@ -120,8 +139,8 @@ export interface AIProvider {
    * the upstream finished its stream; every other end is a thrown `ProviderError`.
    */
   streamCompletion(request: ChatCompletionRequest, options?: CallOptions): AsyncIterable<ChatCompletionChunk>;
-  isHealthy(options?: CallOptions): Promise<boolean>;
-  getModels(options?: CallOptions): Promise<string[]>;
+  isHealthy(options?: ProbeOptions): Promise<boolean>;
+  getModels(options?: ProbeOptions): Promise<string[]>;
   /** Releases pooled connections. */
   close?(): Promise<void>;
 }

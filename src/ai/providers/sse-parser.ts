@@ -20,57 +20,69 @@ export interface SseDecoder {
   hasPartialEvent(): boolean;
 }
 
+const STREAMING = { stream: true } as const;
+
 export function createSseDecoder(): SseDecoder {
   const text = new TextDecoder('utf-8');
   let buffer = '';
   let event: string | undefined;
-  let data: string[] = [];
+  /** The event's data lines joined by line feeds; undefined before its first `data` line. */
+  let data: string | undefined;
   let id: string | undefined;
   let sawField = false;
   let firstChunk = true;
 
   function dispatch(out: SseEvent[]) {
-    if (data.length > 0) out.push({ event, data: data.join('\n'), id });
+    if (data !== undefined) out.push({ event, data, id });
     event = undefined;
-    data = [];
+    data = undefined;
     sawField = false;
   }
 
   function interpretLine(line: string, out: SseEvent[]) {
     if (line === '') return dispatch(out);
-    if (line.startsWith(':')) return; // comment, used as keep-alive
+    if (line.charCodeAt(0) === 58 /* : */) return; // comment, used as keep-alive
     sawField = true;
     const colon = line.indexOf(':');
     const field = colon === -1 ? line : line.slice(0, colon);
     let value = colon === -1 ? '' : line.slice(colon + 1);
-    if (value.startsWith(' ')) value = value.slice(1);
-    if (field === 'data') data.push(value);
+    if (value.charCodeAt(0) === 32 /* space */) value = value.slice(1);
+    if (field === 'data') data = data === undefined ? value : `${data}\n${value}`;
     else if (field === 'event') event = value;
     else if (field === 'id' && !value.includes('\0')) id = value;
   }
 
+  /** Interprets every complete line of the buffer (found with indexOf, not char by char). */
   function drainLines(out: SseEvent[], final: boolean) {
+    const length = buffer.length;
     let start = 0;
-    for (let i = 0; i < buffer.length; i += 1) {
-      const char = buffer[i];
-      if (char !== '\n' && char !== '\r') continue;
-      // A CR at the very end may be the first half of a CRLF that the next chunk completes.
-      if (char === '\r' && i === buffer.length - 1 && !final) break;
-      interpretLine(buffer.slice(start, i), out);
-      if (char === '\r' && buffer[i + 1] === '\n') i += 1;
-      start = i + 1;
+    let cr = buffer.indexOf('\r');
+    while (start < length) {
+      if (cr !== -1 && cr < start) cr = buffer.indexOf('\r', start);
+      const lf = buffer.indexOf('\n', start);
+      const end = cr !== -1 && (lf === -1 || cr < lf) ? cr : lf;
+      if (end === -1) break;
+      if (end === cr) {
+        // A CR at the very end may be the first half of a CRLF that the next chunk completes.
+        if (end === length - 1 && !final) break;
+        interpretLine(buffer.slice(start, end), out);
+        start = buffer.charCodeAt(end + 1) === 10 /* \n */ ? end + 2 : end + 1;
+      } else {
+        interpretLine(buffer.slice(start, end), out);
+        start = end + 1;
+      }
     }
-    buffer = buffer.slice(start);
+    if (start > 0) buffer = buffer.slice(start);
   }
 
   return {
     push(bytes) {
-      let chunk = text.decode(bytes, { stream: true });
+      let chunk = text.decode(bytes, STREAMING);
       if (firstChunk && chunk !== '') {
         if (chunk.startsWith('\uFEFF')) chunk = chunk.slice(1);
         firstChunk = false;
       }
-      buffer += chunk;
+      buffer = buffer === '' ? chunk : buffer + chunk;
       const out: SseEvent[] = [];
       drainLines(out, false);
       return out;
