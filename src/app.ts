@@ -163,7 +163,7 @@ function createFastify(
     forceCloseConnections: true,
     // Parameters are limited to MAX_PATH_PARAM_LENGTH by a hook (http/path-params.ts), after rate limits.
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: ROUTER_MAX_PARAM_LENGTH },
-    frameworkErrors: frameworkErrorHandler(config),
+    frameworkErrors: frameworkErrorHandler(),
     schemaController: {
       compilersFactory: { buildSerializer: serializers.factory, buildValidator: requestValidatorFactory() },
     },
@@ -430,7 +430,7 @@ async function registerEverything(
   registerLinkBase(app, linkBaseOf);
   const onAbandoned = watchAbandonedRequests(app);
   registerOutcomeRecording(app, gateway.recordOutcome, onAbandoned);
-  registerErrorHandling(app, config);
+  registerErrorHandling(app);
   registerDrain(app, gateway.drain);
   registerBodyParsing(app);
   registerBodyDeadline(app, { timeoutMs: config.bodyTimeoutMs });

@@ -5,7 +5,6 @@
  */
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { CoreConfig } from '../config.js';
 import { errorResponses, jsonOrEventStream } from '../http/common-schemas.js';
 import { isoString } from '../infra/clock.js';
 import type { AiConfig } from './ai-config.js';
@@ -33,7 +32,7 @@ import type { ProviderStatus } from './provider-registry.js';
 export interface AiRoutesDeps {
   ai: AiService;
   analyzer: ChangelogAnalyzer;
-  config: Pick<CoreConfig, 'publicUrl'> & { ai: Pick<AiConfig, 'bodyLimitBytes'> };
+  config: { ai: Pick<AiConfig, 'bodyLimitBytes'> };
   /** Aborted at the shutdown deadline: running calls end (streams with an `error` event). */
   shutdownDeadline: AbortSignal;
 }
@@ -74,7 +73,6 @@ async function* chatEvents(
   routed: MeteredStream,
   request: FastifyRequest,
   reply: FastifyReply,
-  deps: AiRoutesDeps,
   signals: AiCallSignals,
 ): AsyncGenerator<string> {
   let model = routed.model ?? '';
@@ -89,7 +87,7 @@ async function* chatEvents(
     }
   } catch (error) {
     if (!signals.clientGone()) {
-      yield sseFrame(streamErrorEnvelope(request, deps.config, error, signals), 'error');
+      yield sseFrame(streamErrorEnvelope(request, error, signals), 'error');
     }
     return;
   }
@@ -163,7 +161,7 @@ export async function aiRoutes(instance: FastifyInstance, deps: AiRoutesDeps) {
       if (stream) {
         const routed = await unlessShutDown(ai.stream(request.caller!, chat, signals.signal), signals);
         setOverheadHeader(reply, routed.firstChunkMs);
-        return sendEventStream(reply, chatEvents(routed, request, reply, deps, signals));
+        return sendEventStream(reply, chatEvents(routed, request, reply, signals));
       }
       const {
         completion,

@@ -5,10 +5,9 @@
  */
 import { Readable } from 'node:stream';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { CoreConfig } from '../config.js';
 import { AppError, type ErrorEnvelope, errorEnvelope } from '../errors.js';
 import { shuttingDownError } from '../http/drain.js';
-import { classifyError, publicBaseUrl } from '../http/error-handler.js';
+import { classifyError } from '../http/error-handler.js';
 import type { AbortListener, CallSignal } from './providers/provider.js';
 
 /**
@@ -141,7 +140,6 @@ export function sseFrame(data: unknown, event?: string): string {
 /** The error envelope of a failure that happens after the stream started (no status code left to set). */
 export function streamErrorEnvelope(
   request: FastifyRequest,
-  config: Pick<CoreConfig, 'publicUrl'>,
   thrown: unknown,
   signals: AiCallSignals,
 ): ErrorEnvelope {
@@ -150,5 +148,5 @@ export function streamErrorEnvelope(
   const { code, message, details } = classifyError(error);
   if (!(error instanceof AppError)) request.log.error({ err: error }, 'AI stream failed');
   else request.log.warn({ code, details }, 'AI stream failed after the first chunk');
-  return errorEnvelope(code, message, details, request.id, publicBaseUrl(request, config));
+  return errorEnvelope(code, message, details, request.id, request.docsBase);
 }

@@ -61,7 +61,6 @@ async function* openAIEvents(
   routed: MeteredStream,
   includeUsage: boolean,
   request: FastifyRequest,
-  deps: OpenAICompatRoutesDeps,
   signals: AiCallSignals,
 ): AsyncGenerator<string> {
   try {
@@ -78,7 +77,7 @@ async function* openAIEvents(
     }
   } catch (error) {
     if (signals.clientGone()) return;
-    const { error: envelope } = streamErrorEnvelope(request, deps.config, error, signals);
+    const { error: envelope } = streamErrorEnvelope(request, error, signals);
     yield sseFrame({
       error: {
         message: envelope.message,
@@ -128,7 +127,7 @@ export async function openAICompatRoutes(instance: FastifyInstance, deps: OpenAI
         const routed = await unlessShutDown(ai.stream(request.caller!, chat, signals.signal), signals);
         setOverheadHeader(reply, routed.firstChunkMs);
         const includeUsage = request.body.stream_options?.include_usage === true;
-        return sendEventStream(reply, openAIEvents(routed, includeUsage, request, deps, signals));
+        return sendEventStream(reply, openAIEvents(routed, includeUsage, request, signals));
       }
       const routed = await unlessShutDown(ai.complete(request.caller!, chat, signals.signal), signals);
       setOverheadHeader(reply, routed.upstreamMs);

@@ -1,15 +1,9 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { CoreConfig } from '../config.js';
 import { AppError, type ErrorCode, type ErrorDetails, errorEnvelope, lunarCoreName } from '../errors.js';
 import { storageUnavailable } from '../infra/storage-health.js';
 import { CLIENT_CLOSED_REQUEST } from './abandoned-requests.js';
 import { bodyTimeoutOf } from './body-deadline.js';
 import { setStandardHeaders } from './security-headers.js';
-
-/** Where `documentation_url` points: the configured public URL, else the host the caller used. */
-export function publicBaseUrl(request: FastifyRequest, config: Pick<CoreConfig, 'publicUrl'>): string {
-  return config.publicUrl ?? `${request.protocol}://${request.host}`;
-}
 
 const STATUS_CODES: Record<number, ErrorCode> = {
   400: 'INVALID_REQUEST',
@@ -85,12 +79,11 @@ export function classifyError(error: unknown): { code: ErrorCode; message: strin
 export function sendError(
   request: FastifyRequest,
   reply: FastifyReply,
-  config: Pick<CoreConfig, 'publicUrl'>,
   code: ErrorCode,
   message: string,
   details?: ErrorDetails,
 ): FastifyReply {
-  const body = errorEnvelope(code, message, details, request.id, publicBaseUrl(request, config));
+  const body = errorEnvelope(code, message, details, request.id, request.docsBase);
   request.errorCode = code;
   setStandardHeaders(reply, request.id);
   return reply
@@ -106,7 +99,7 @@ function isClientGone(error: unknown, request: FastifyRequest): boolean {
   );
 }
 
-export function registerErrorHandling(app: FastifyInstance, config: Pick<CoreConfig, 'publicUrl'>): void {
+export function registerErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((thrown, request, reply) => {
     // A body that missed its deadline is 408 whatever its reader threw when it was cut off; a full
     // disk or read-only database is 503 with Retry-After (the log keeps the original error).
@@ -115,7 +108,7 @@ export function registerErrorHandling(app: FastifyInstance, config: Pick<CoreCon
     if (isClientGone(error, request)) {
       request.log.info({ code: lunarCoreName(code) }, 'the client closed the connection before the answer');
       reply.code(CLIENT_CLOSED_REQUEST);
-      return sendError(request, reply, config, code, message, details);
+      return sendError(request, reply, code, message, details);
     }
     const status = error instanceof AppError ? error.status : ((error as FastifyError).statusCode ?? 500);
     const finalStatus = code === 'INTERNAL_ERROR' ? 500 : status;
@@ -124,7 +117,7 @@ export function registerErrorHandling(app: FastifyInstance, config: Pick<CoreCon
     }
     if (error instanceof AppError && error.headers) reply.headers(error.headers);
     reply.code(finalStatus);
-    return sendError(request, reply, config, code, message, details);
+    return sendError(request, reply, code, message, details);
   });
 
   app.setNotFoundHandler({}, (request, reply) => {
@@ -132,7 +125,6 @@ export function registerErrorHandling(app: FastifyInstance, config: Pick<CoreCon
     return sendError(
       request,
       reply,
-      config,
       'NOT_FOUND',
       `No route for ${request.method} ${request.url.split('?')[0]}`,
     );
@@ -144,10 +136,10 @@ export function registerErrorHandling(app: FastifyInstance, config: Pick<CoreCon
  * whose percent-encoding is broken, a parameter beyond the router's own length limit) still gets
  * the envelope, the security headers and the request id.
  */
-export function frameworkErrorHandler(config: Pick<CoreConfig, 'publicUrl'>) {
+export function frameworkErrorHandler() {
   return (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
     const { code, message } = classifyError(error);
     reply.code(error.statusCode ?? 400);
-    sendError(request, reply, config, code, message);
+    sendError(request, reply, code, message);
   };
 }

@@ -50,7 +50,24 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** The absolute base URL for links in this request's answer (400 when the Host is unusable). */
     readonly linkBase: string;
+    /**
+     * The base of `documentation_url` in error answers: the link base, else (an unusable Host) the
+     * address the connection reached, so that even that 400 links to absolute documentation.
+     */
+    readonly docsBase: string;
   }
+}
+
+function reachedBase(request: IncomingMessage): string {
+  const { localAddress, localPort } = request.socket;
+  const scheme = (request.socket as { encrypted?: boolean }).encrypted === true ? 'https' : 'http';
+  const host =
+    localAddress === undefined
+      ? 'localhost'
+      : localAddress.includes(':')
+        ? `[${localAddress}]`
+        : localAddress;
+  return `${scheme}://${host}${localPort === undefined ? '' : `:${localPort}`}`;
 }
 
 export function registerLinkBase(app: FastifyInstance, linkBaseOf: LinkBaseOf): void {
@@ -63,6 +80,11 @@ export function registerLinkBase(app: FastifyInstance, linkBaseOf: LinkBaseOf): 
         });
       }
       return base;
+    },
+  });
+  app.decorateRequest('docsBase', {
+    getter(this: FastifyRequest) {
+      return linkBaseOf(this.raw) ?? reachedBase(this.raw);
     },
   });
 }

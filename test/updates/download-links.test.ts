@@ -156,6 +156,19 @@ for (const { backend, skip } of await databaseBackends()) {
       });
       assertErrorEnvelope(badHost, 400, 'INVALID_REQUEST');
       assert.equal(badHost.json().error.details.field, 'Host');
+
+      // Error answers link their documentation from the same base as every other link.
+      const docsOf = async (app: typeof untrusted.app, headers: Record<string, string>) =>
+        (await app.inject({ url: '/projects/none/channels/stable', headers })).json().error.documentation_url;
+      assert.equal(
+        await docsOf(withPublicUrl.app, adminAuth),
+        'https://updates.example.com/docs/errors#NOT_FOUND',
+      );
+      assert.equal(await docsOf(trusted.app, forwarded), 'https://cdn.example.org/docs/errors#NOT_FOUND');
+      assert.equal(await docsOf(untrusted.app, forwarded), 'http://localhost:80/docs/errors#NOT_FOUND');
+      // An unusable Host is not echoed into the link: it points at the address the client reached.
+      assert.match(badHost.json().error.documentation_url, /^http:\/\/[^/]+\/docs\/errors#INVALID_REQUEST$/);
+      assert.doesNotMatch(badHost.json().error.documentation_url, /evil/);
     });
 
     it('update checks carry a strong ETag per client bucket and answer If-None-Match with 304', async (t) => {
