@@ -41,7 +41,13 @@ import { createFastLane, type FastLane, fastLaneServerFactory } from './http/fas
 import { createGuessingLockout, type GuessingLockout } from './http/guessing-lockout.js';
 import { withInputContract } from './http/input-rules.js';
 import { createLazySerializers, type LazySerializers } from './http/lazy-serializers.js';
-import { type LinkBaseOf, linkBaseResolver, registerLinkBase } from './http/link-base.js';
+import {
+  type DocsBaseOf,
+  docsBaseResolver,
+  type LinkBaseOf,
+  linkBaseResolver,
+  registerLinkBase,
+} from './http/link-base.js';
 import { registerOpenApi } from './http/openapi.js';
 import { ROUTER_MAX_PARAM_LENGTH, registerPathParamLimit } from './http/path-params.js';
 import { registerBodyParsing } from './http/request-bodies.js';
@@ -146,10 +152,11 @@ function createFastify(
   log: FastifyBaseLogger,
   lane: FastLane | undefined,
   serializers: LazySerializers,
+  docsBaseOf: DocsBaseOf,
 ): FastifyInstance {
   return Fastify({
     loggerInstance: log,
-    // One line per request comes from our own onResponse hook (request-logging.ts).
+    // One line per request comes from our own onResponse hook (request-outcome.ts).
     logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'requestId' }),
     genReqId: requestIdOf,
     serverFactory: fastLaneServerFactory(lane),
@@ -163,7 +170,7 @@ function createFastify(
     forceCloseConnections: true,
     // Parameters are limited to MAX_PATH_PARAM_LENGTH by a hook (http/path-params.ts), after rate limits.
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: ROUTER_MAX_PARAM_LENGTH },
-    frameworkErrors: frameworkErrorHandler(),
+    frameworkErrors: frameworkErrorHandler(docsBaseOf),
     schemaController: {
       compilersFactory: { buildSerializer: serializers.factory, buildValidator: requestValidatorFactory() },
     },
@@ -331,7 +338,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
           routes: [updateCheckFastRoute(updates, linkBaseOf)],
         });
   const serializers = createLazySerializers();
-  const app = createFastify(config, log, fastLane, serializers);
+  const app = createFastify(config, log, fastLane, serializers, docsBaseResolver(linkBaseOf));
   const routes: InventoryEntry[] = [];
   const gateway: Gateway = {
     config,
@@ -430,7 +437,7 @@ async function registerEverything(
   registerLinkBase(app, linkBaseOf);
   const onAbandoned = watchAbandonedRequests(app);
   registerOutcomeRecording(app, gateway.recordOutcome, onAbandoned);
-  registerErrorHandling(app);
+  registerErrorHandling(app, docsBaseResolver(linkBaseOf));
   registerDrain(app, gateway.drain);
   registerBodyParsing(app);
   registerBodyDeadline(app, { timeoutMs: config.bodyTimeoutMs });

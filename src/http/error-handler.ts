@@ -3,6 +3,7 @@ import { AppError, type ErrorCode, type ErrorDetails, errorEnvelope, lunarCoreNa
 import { storageUnavailable } from '../infra/storage-health.js';
 import { CLIENT_CLOSED_REQUEST } from './abandoned-requests.js';
 import { bodyTimeoutOf } from './body-deadline.js';
+import type { DocsBaseOf } from './link-base.js';
 import { setStandardHeaders } from './security-headers.js';
 
 const STATUS_CODES: Record<number, ErrorCode> = {
@@ -79,11 +80,12 @@ export function classifyError(error: unknown): { code: ErrorCode; message: strin
 export function sendError(
   request: FastifyRequest,
   reply: FastifyReply,
+  docsBase: string,
   code: ErrorCode,
   message: string,
   details?: ErrorDetails,
 ): FastifyReply {
-  const body = errorEnvelope(code, message, details, request.id, request.docsBase);
+  const body = errorEnvelope(code, message, details, request.id, docsBase);
   request.errorCode = code;
   setStandardHeaders(reply, request.id);
   return reply
@@ -99,7 +101,7 @@ function isClientGone(error: unknown, request: FastifyRequest): boolean {
   );
 }
 
-export function registerErrorHandling(app: FastifyInstance): void {
+export function registerErrorHandling(app: FastifyInstance, docsBaseOf: DocsBaseOf): void {
   app.setErrorHandler((thrown, request, reply) => {
     // A body that missed its deadline is 408 whatever its reader threw when it was cut off; a full
     // disk or read-only database is 503 with Retry-After (the log keeps the original error).
@@ -108,7 +110,7 @@ export function registerErrorHandling(app: FastifyInstance): void {
     if (isClientGone(error, request)) {
       request.log.info({ code: lunarCoreName(code) }, 'the client closed the connection before the answer');
       reply.code(CLIENT_CLOSED_REQUEST);
-      return sendError(request, reply, code, message, details);
+      return sendError(request, reply, docsBaseOf(request.raw), code, message, details);
     }
     const status = error instanceof AppError ? error.status : ((error as FastifyError).statusCode ?? 500);
     const finalStatus = code === 'INTERNAL_ERROR' ? 500 : status;
@@ -117,7 +119,7 @@ export function registerErrorHandling(app: FastifyInstance): void {
     }
     if (error instanceof AppError && error.headers) reply.headers(error.headers);
     reply.code(finalStatus);
-    return sendError(request, reply, code, message, details);
+    return sendError(request, reply, docsBaseOf(request.raw), code, message, details);
   });
 
   app.setNotFoundHandler({}, (request, reply) => {
@@ -125,6 +127,7 @@ export function registerErrorHandling(app: FastifyInstance): void {
     return sendError(
       request,
       reply,
+      docsBaseOf(request.raw),
       'NOT_FOUND',
       `No route for ${request.method} ${request.url.split('?')[0]}`,
     );
@@ -136,10 +139,10 @@ export function registerErrorHandling(app: FastifyInstance): void {
  * whose percent-encoding is broken, a parameter beyond the router's own length limit) still gets
  * the envelope, the security headers and the request id.
  */
-export function frameworkErrorHandler() {
+export function frameworkErrorHandler(docsBaseOf: DocsBaseOf) {
   return (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
     const { code, message } = classifyError(error);
     reply.code(error.statusCode ?? 400);
-    sendError(request, reply, code, message);
+    sendError(request, reply, docsBaseOf(request.raw), code, message);
   };
 }

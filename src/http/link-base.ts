@@ -58,6 +58,17 @@ declare module 'fastify' {
   }
 }
 
+/** The base of error answers' `documentation_url` (see `docsBase` below). */
+export type DocsBaseOf = (request: IncomingMessage) => string;
+
+/**
+ * The link base, else the address the connection reached. A plain function as well as a request
+ * property: the router's own refusals (a broken URL) come on requests without the decorators.
+ */
+export function docsBaseResolver(linkBaseOf: LinkBaseOf): DocsBaseOf {
+  return (request) => linkBaseOf(request) ?? reachedBase(request);
+}
+
 function reachedBase(request: IncomingMessage): string {
   const { localAddress, localPort } = request.socket;
   const scheme = (request.socket as { encrypted?: boolean }).encrypted === true ? 'https' : 'http';
@@ -71,6 +82,7 @@ function reachedBase(request: IncomingMessage): string {
 }
 
 export function registerLinkBase(app: FastifyInstance, linkBaseOf: LinkBaseOf): void {
+  const docsBaseOf = docsBaseResolver(linkBaseOf);
   app.decorateRequest('linkBase', {
     getter(this: FastifyRequest) {
       const base = linkBaseOf(this.raw);
@@ -84,7 +96,7 @@ export function registerLinkBase(app: FastifyInstance, linkBaseOf: LinkBaseOf): 
   });
   app.decorateRequest('docsBase', {
     getter(this: FastifyRequest) {
-      return linkBaseOf(this.raw) ?? reachedBase(this.raw);
+      return docsBaseOf(this.raw);
     },
   });
 }
