@@ -154,6 +154,7 @@ async function main(): Promise<ElectronUpdaterRun> {
 }
 
 const run = await main();
-process.stdout.write(`\n${JSON.stringify(run)}\n`);
-// MacUpdater keeps its proxy server open for Squirrel.Mac; the run is over.
-process.exit(0);
+// MacUpdater keeps its proxy server open for Squirrel.Mac, so the run ends with an exit — once the
+// result is written: a result larger than the pipe's buffer is written in parts, and an exit before the
+// last part would leave the parent without a result (the likely cause of one such failure in a loaded CI run).
+process.stdout.write(`\n${JSON.stringify(run)}\n`, () => process.exit(0));
