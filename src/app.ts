@@ -319,6 +319,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   });
 
   const linkBaseOf = linkBaseResolver(config);
+  const docsBaseOf = docsBaseResolver(linkBaseOf);
   const drain = createDrain();
   const recordOutcome = createOutcomeRecorder({ metrics, usage, accessLog });
   // Warm update checks are answered before the router, through the same admission and outcome.
@@ -338,7 +339,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
           routes: [updateCheckFastRoute(updates, linkBaseOf)],
         });
   const serializers = createLazySerializers();
-  const app = createFastify(config, log, fastLane, serializers, docsBaseResolver(linkBaseOf));
+  const app = createFastify(config, log, fastLane, serializers, docsBaseOf);
   const routes: InventoryEntry[] = [];
   const gateway: Gateway = {
     config,
@@ -403,7 +404,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   });
 
   try {
-    await registerEverything(app, gateway, overrides, linkBaseOf);
+    await registerEverything(app, gateway, overrides, linkBaseOf, docsBaseOf);
   } catch (error) {
     await ai.close();
     await shared.close();
@@ -431,13 +432,14 @@ async function registerEverything(
   gateway: Gateway,
   overrides: AppOverrides,
   linkBaseOf: LinkBaseOf,
+  docsBaseOf: DocsBaseOf,
 ): Promise<void> {
   const { config, database, shared, clock } = gateway;
   registerSecurityHeaders(app);
-  registerLinkBase(app, linkBaseOf);
+  registerLinkBase(app, linkBaseOf, docsBaseOf);
   const onAbandoned = watchAbandonedRequests(app);
   registerOutcomeRecording(app, gateway.recordOutcome, onAbandoned);
-  registerErrorHandling(app, docsBaseResolver(linkBaseOf));
+  registerErrorHandling(app, docsBaseOf);
   registerDrain(app, gateway.drain);
   registerBodyParsing(app);
   registerBodyDeadline(app, { timeoutMs: config.bodyTimeoutMs });

@@ -81,8 +81,7 @@ function reachedBase(request: IncomingMessage): string {
   return `${scheme}://${host}${localPort === undefined ? '' : `:${localPort}`}`;
 }
 
-export function registerLinkBase(app: FastifyInstance, linkBaseOf: LinkBaseOf): void {
-  const docsBaseOf = docsBaseResolver(linkBaseOf);
+export function registerLinkBase(app: FastifyInstance, linkBaseOf: LinkBaseOf, docsBaseOf: DocsBaseOf): void {
   app.decorateRequest('linkBase', {
     getter(this: FastifyRequest) {
       const base = linkBaseOf(this.raw);

@@ -258,6 +258,13 @@ export function createHttpTransport(options: HttpTransportOptions) {
     }
   }
 
+  /** True (and the exchange aborted) once a body grew past `maxBytes`. */
+  function abortedOverCap(exchange: Exchange, size: number, what: 'response' | 'stream'): boolean {
+    if (size <= maxBytes) return false;
+    exchange.abort(new ProviderError(provider, 'invalid_response', `${what} exceeds ${maxBytes} bytes`));
+    return true;
+  }
+
   function dispatch(outbound: OutboundRequest, accept: string, exchange: Exchange): void {
     // Cut before it started (the caller's signal had fired): nothing to send.
     if (exchange.settled) return;
@@ -292,12 +299,7 @@ export function createHttpTransport(options: HttpTransportOptions) {
         const exchange: Exchange = new Exchange(signal, {
           onBody(chunk) {
             size += chunk.length;
-            if (size > maxBytes) {
-              exchange.abort(
-                new ProviderError(provider, 'invalid_response', `response exceeds ${maxBytes} bytes`),
-              );
-              return false;
-            }
+            if (abortedOverCap(exchange, size, 'response')) return false;
             chunks.push(chunk);
             return true;
           },
@@ -343,12 +345,7 @@ export function createHttpTransport(options: HttpTransportOptions) {
       const exchange: Exchange = new Exchange(signal, {
         onBody(chunk) {
           size += chunk.length;
-          if (size > maxBytes) {
-            exchange.abort(
-              new ProviderError(provider, 'invalid_response', `stream exceeds ${maxBytes} bytes`),
-            );
-            return false;
-          }
+          if (abortedOverCap(exchange, size, 'stream')) return false;
           const events = decoder.push(chunk);
           if (events.length > 0) {
             if (queue.length === 0) queue = events;
