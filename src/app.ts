@@ -67,7 +67,7 @@ import {
 } from './http/route-contract.js';
 import { registerSecurityHeaders } from './http/security-headers.js';
 import { type Clock, systemClock } from './infra/clock.js';
-import { createAccessLogger, createLogger, logDestination } from './infra/logger.js';
+import { createAccessLineWriter, createLogger, logDestination } from './infra/logger.js';
 import { ensurePrivateDirectory } from './infra/private-files.js';
 import { createSharedState, type SharedState } from './infra/shared-state.js';
 import { createStorageHealth, type StorageHealth } from './infra/storage-health.js';
@@ -206,7 +206,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   const clock = overrides.clock ?? systemClock;
   const logStream = overrides.logStream ?? logDestination(config);
   const log = createLogger(config, logStream);
-  const accessLog = logStream ? createAccessLogger(config, logStream) : log;
+  const writeAccessLine = createAccessLineWriter(log, logStream);
   const logFailure = createThrottledErrorLog(log, clock);
   const metrics = createMetrics();
 
@@ -321,7 +321,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   const linkBaseOf = linkBaseResolver(config);
   const docsBaseOf = docsBaseResolver(linkBaseOf);
   const drain = createDrain();
-  const recordOutcome = createOutcomeRecorder({ metrics, usage, accessLog });
+  const recordOutcome = createOutcomeRecorder({ metrics, usage, writeAccessLine });
   // Warm update checks are answered before the router, through the same admission and outcome.
   const fastLane =
     overrides.fastLane === false

@@ -28,10 +28,10 @@ import type { RecordOutcome } from './request-outcome.js';
 import type { RouteContract } from './route-contract.js';
 import { setStandardHeaders } from './security-headers.js';
 
-/** A lane route's answer: its body and headers. */
+/** A lane route's answer: its body and headers (names and values in turn, each name once). */
 export interface FastAnswer {
   body: string;
-  headers: Readonly<Record<string, string>>;
+  headers: readonly string[];
 }
 
 export interface FastLaneRoute {
@@ -67,12 +67,29 @@ export type FastLane = (request: IncomingMessage, response: ServerResponse) => b
 const LANE_ANSWERED = { cache: 'fast-lane', result: 'hit' } as const;
 const JSON_TYPE = 'application/json; charset=utf-8';
 
-function headerSink(headers: Record<string, string | number>): HeaderSink {
-  return {
+/**
+ * Headers as node:http takes them fastest: one flat list of names and values. `sink` appends (the
+ * standard and rate-limit headers, each written once); `set` replaces a name already listed, as a
+ * later `reply.header` does on the router (an answer's own Cache-Control over the default).
+ */
+class HeaderList {
+  readonly items: (string | number)[] = [];
+  readonly sink: HeaderSink = {
     header: (name, value) => {
-      headers[name] = value;
+      this.items.push(name, value);
     },
   };
+
+  set(name: string, value: string | number): void {
+    const { items } = this;
+    for (let i = 0; i < items.length; i += 2) {
+      if (items[i] === name) {
+        items[i + 1] = value;
+        return;
+      }
+    }
+    items.push(name, value);
+  }
 }
 
 interface Plan {
@@ -120,26 +137,26 @@ export function createFastLane(deps: FastLaneDeps): FastLane {
     startedAt: number,
   ): void {
     const requestId = requestIdOf(request);
-    // Built key by key: a spread of a constant into a larger object literal gave an object that
-    // node:http serialised at half the speed (measured with autocannon against node:http).
-    const headers: Record<string, string | number> = {};
-    const sink = headerSink(headers);
-    setStandardHeaders(sink, requestId);
-    setRateLimitHeaders(sink, applied, clock.now());
+    // A flat list rather than an object: node:http then neither enumerates keys nor checks each is
+    // the object's own (about 5,000 instructions per answer, measured with callgrind).
+    const headers = new HeaderList();
+    setStandardHeaders(headers.sink, requestId);
+    setRateLimitHeaders(headers.sink, applied, clock.now());
     let body: string;
     if (refusal === undefined) {
-      for (const name in plan.answer.headers) headers[name] = plan.answer.headers[name]!;
+      const own = plan.answer.headers;
+      for (let i = 0; i < own.length; i += 2) headers.set(own[i]!, own[i + 1]!);
       body = plan.answer.body;
     } else {
-      for (const name in refusal.headers) headers[name] = refusal.headers[name]!;
-      headers['content-type'] = JSON_TYPE;
+      for (const name in refusal.headers) headers.set(name, refusal.headers[name]!);
+      headers.set('content-type', JSON_TYPE);
       const { code, message, details } = refusal;
       body = JSON.stringify(errorEnvelope(code, message, details, requestId, plan.docsBase));
     }
-    headers.vary = 'Origin';
-    headers['content-length'] = Buffer.byteLength(body);
+    headers.set('vary', 'Origin');
+    headers.set('content-length', Buffer.byteLength(body));
     const status = refusal?.status ?? 200;
-    response.writeHead(status, headers);
+    response.writeHead(status, headers.items);
     response.end(body);
     answered.inc();
     recordOutcome({

@@ -9,8 +9,9 @@
  * `LC_ERR_<CODE>`, so a log search finds every 404 or 429. The admin key is not a record: its
  * requests are counted under `admin` in the usage series only (no daily totals, no last use).
  */
-import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { type ErrorCode, lunarCoreName } from '../errors.js';
+import type { WriteAccessLine } from '../infra/logger.js';
 import type { Caller } from '../keys/caller.js';
 import type { KeyUsageTracker } from '../keys/key-usage.js';
 import { boundChildren, type Metrics } from '../metrics/metrics.js';
@@ -42,9 +43,9 @@ export type RecordOutcome = (outcome: RequestOutcome) => void;
 export function createOutcomeRecorder(deps: {
   metrics: Metrics;
   usage: KeyUsageTracker;
-  accessLog: FastifyBaseLogger;
+  writeAccessLine: WriteAccessLine;
 }): RecordOutcome {
-  const { metrics, usage, accessLog } = deps;
+  const { metrics, usage, writeAccessLine } = deps;
   const childrenOf = boundChildren((key) => {
     const [method, route, status] = key.split(' ') as [string, string, string];
     const labels = { method, route, status };
@@ -57,18 +58,15 @@ export function createOutcomeRecorder(deps: {
     if (outcome.caller !== undefined) {
       usage.recordRequest(outcome.caller.id, outcome.status >= 400, outcome.durationMs);
     }
-    accessLog.info(
-      {
-        requestId: outcome.requestId,
-        method: outcome.method,
-        route: outcome.route,
-        status: outcome.status,
-        durationMs: Math.round(outcome.durationMs * 100) / 100,
-        caller: outcome.callerName ?? null,
-        ...(outcome.errorCode === undefined ? {} : { code: lunarCoreName(outcome.errorCode) }),
-      },
-      'request completed',
-    );
+    writeAccessLine({
+      requestId: outcome.requestId,
+      method: outcome.method,
+      route: outcome.route,
+      status: outcome.status,
+      durationMs: Math.round(outcome.durationMs * 100) / 100,
+      caller: outcome.callerName ?? null,
+      ...(outcome.errorCode === undefined ? {} : { code: lunarCoreName(outcome.errorCode) }),
+    });
   };
 }
 

@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { batchLines } from './logger.js';
+import { ACCESS_LINE_MESSAGE, batchLines, createAccessLineWriter, createLogger } from './logger.js';
 
 function recordingWriter() {
   const chunks: string[] = [];
@@ -80,5 +80,75 @@ describe('batched log lines', () => {
       Array.from({ length: 5000 }, (_, i) => i),
     );
     fs.rmSync(dir, { recursive: true, force: true });
+  });
+});
+
+describe('access lines', () => {
+  const settings = { logLevel: 'info', logFormat: 'json', logFile: undefined } as const;
+  function capture() {
+    const lines: string[] = [];
+    return { lines, stream: { write: (line: string) => void lines.push(line) } };
+  }
+  const accessLine = fc.record(
+    {
+      requestId: fc.string({ maxLength: 40, unit: 'binary' }),
+      method: fc.constantFrom('GET', 'POST', 'DELETE'),
+      route: fc.string({ maxLength: 60, unit: 'binary' }),
+      status: fc.integer({ min: 100, max: 599 }),
+      durationMs: fc.integer({ min: 0, max: 10_000_000 }).map((hundredths) => hundredths / 100),
+      caller: fc.option(fc.string({ maxLength: 40, unit: 'binary' }), { nil: null }),
+      code: fc.string({ maxLength: 30 }),
+    },
+    { requiredKeys: ['requestId', 'method', 'route', 'status', 'durationMs', 'caller'] },
+  );
+
+  it('are the lines pino writes for the same fields, byte for byte', () => {
+    const direct = capture();
+    const throughPino = capture();
+    const write = createAccessLineWriter(createLogger(settings, direct.stream), direct.stream);
+    const pinoLogger = createLogger(settings, throughPino.stream);
+    fc.assert(
+      fc.property(accessLine, (line) => {
+        write(line);
+        pinoLogger.info(line, ACCESS_LINE_MESSAGE);
+        const ours = direct.lines.pop()!;
+        const pinos = throughPino.lines.pop()!;
+        // The time field is the same function's; only a millisecond boundary between the two can differ.
+        const withoutTime = (text: string) => text.replace(/"time":"[^"]*"/, '"time":""');
+        assert.equal(withoutTime(ours), withoutTime(pinos));
+        assert.deepEqual(JSON.parse(ours).requestId, line.requestId);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('are not written below the info level, and go through the logger without a JSON destination', () => {
+    const quiet = capture();
+    createAccessLineWriter(
+      createLogger({ ...settings, logLevel: 'warn' }, quiet.stream),
+      quiet.stream,
+    )({
+      requestId: 'req_1',
+      method: 'GET',
+      route: '/health',
+      status: 200,
+      durationMs: 1,
+      caller: null,
+    });
+    assert.deepEqual(quiet.lines, []);
+    const pretty = capture();
+    createAccessLineWriter(
+      createLogger(settings, pretty.stream),
+      undefined,
+    )({
+      requestId: 'req_2',
+      method: 'GET',
+      route: '/health',
+      status: 200,
+      durationMs: 1,
+      caller: 'ci',
+    });
+    assert.equal(pretty.lines.length, 1);
+    assert.equal(JSON.parse(pretty.lines[0]!).msg, ACCESS_LINE_MESSAGE);
   });
 });

@@ -167,11 +167,6 @@ export function logDestination(config: LogSettings): LogDestination | undefined 
 }
 
 /**
- * The logger of the one line per request: the same level, format and destination, without the
- * redaction paths. Redaction doubled the cost of a line (measured: about 10 µs against 4 µs per
- * line here), and these lines carry only fields the gateway chose, never headers or bodies.
- */
-/**
  * The gateway's logger, made before Fastify so that everything the composition root builds (the fast
  * lane included) logs through it: pino over `stream`, or over the pretty transport when there is none.
  */
@@ -180,7 +175,41 @@ export function createLogger(config: LogSettings, stream: DestinationStream | un
   return stream ? pino({ ...options, transport: undefined }, stream) : pino(options);
 }
 
-export function createAccessLogger(config: LogSettings, stream: DestinationStream): Logger {
-  const { redact: _redact, ...options } = loggerOptions(config);
-  return pino(options, stream);
+/** The fields of the one line per request, in the order the line gives them. */
+export interface AccessLine {
+  requestId: string;
+  method: string;
+  route: string;
+  status: number;
+  durationMs: number;
+  caller: string | null;
+  code?: string;
+}
+
+export const ACCESS_LINE_MESSAGE = 'request completed';
+
+export type WriteAccessLine = (line: AccessLine) => void;
+
+/**
+ * The writer of the one line per request. With a JSON destination the line is written straight to it,
+ * as pino writes it (level, time, the fields in order, msg): pino's generic path (key iteration, value
+ * checks, a serializer call per key) cost about 28,000 instructions per line under the update-check
+ * benchmark (callgrind), a fifth of the whole warm check. The line carries only fields the gateway
+ * chose, never headers or bodies, so there is nothing to redact. Without one (pretty format), through
+ * `logger`.
+ */
+export function createAccessLineWriter(
+  logger: Logger,
+  stream: DestinationStream | undefined,
+): WriteAccessLine {
+  if (!logger.isLevelEnabled('info')) return () => {};
+  if (stream === undefined) return (line) => logger.info(line, ACCESS_LINE_MESSAGE);
+  return ({ requestId, method, route, status, durationMs, caller, code }) => {
+    stream.write(
+      `{"level":"info"${timeField()},"requestId":${JSON.stringify(requestId)},"method":${JSON.stringify(method)},` +
+        `"route":${JSON.stringify(route)},"status":${status},"durationMs":${durationMs},` +
+        `"caller":${caller === null ? 'null' : JSON.stringify(caller)}` +
+        `${code === undefined ? '' : `,"code":${JSON.stringify(code)}`},"msg":"${ACCESS_LINE_MESSAGE}"}\n`,
+    );
+  };
 }

@@ -117,6 +117,15 @@ export function createKeyVerifier(deps: {
   function verifyFromMemory(
     presented: string,
   ): { known: true; caller: Caller | undefined } | { known: false; hash: string } {
+    const hash = hashApiKey(presented);
+    const now = clock.now();
+    const cached = cache.get(hash);
+    // Only well-formed keys other than the admin key are ever cached: a hit needs no other check
+    // (the hot path of every keyed request; the format check costs about as much as the digest).
+    if (cached !== undefined && cached.cachedUntil > now) {
+      deps.onCacheLookup?.(true);
+      return { known: true, caller: usable(cached, now) };
+    }
     const wellFormed = isWellFormedApiKey(presented);
     // Compare digests so the comparison takes the same time whatever the presented length. A
     // well-formed key cannot equal an admin key that is not shaped like one: no digest needed.
@@ -124,12 +133,8 @@ export function createKeyVerifier(deps: {
       return { known: true, caller: ADMIN_CALLER };
     }
     if (!wellFormed) return { known: true, caller: undefined };
-    const hash = hashApiKey(presented);
-    const now = clock.now();
-    const cached = cache.get(hash);
-    const hit = cached !== undefined && cached.cachedUntil > now;
-    deps.onCacheLookup?.(hit);
-    return hit ? { known: true, caller: usable(cached, now) } : { known: false, hash };
+    deps.onCacheLookup?.(false);
+    return { known: false, hash };
   }
 
   return {

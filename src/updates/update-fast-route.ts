@@ -74,7 +74,7 @@ export function updateCheckFastRoute(updates: UpdatesService, linkBaseOf: LinkBa
       if (entry === undefined) return undefined;
       return {
         body: entry.body,
-        headers: { 'cache-control': MEMOISED_CACHE_CONTROL, 'content-type': JSON_TYPE, etag: entry.etag },
+        headers: ['cache-control', MEMOISED_CACHE_CONTROL, 'content-type', JSON_TYPE, 'etag', entry.etag],
       };
     },
   };
