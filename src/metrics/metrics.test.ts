@@ -1,0 +1,79 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import fc from 'fast-check';
+import { Counter, Registry } from 'prom-client';
+import { LocallyCountedCounter } from './metrics.js';
+
+const labelNames = ['route', 'status'] as const;
+const sorted = <T>(values: T[]) => values.map((value) => JSON.stringify(value)).sort();
+const step = fc.oneof(
+  fc.record({
+    kind: fc.constant('inc' as const),
+    route: fc.constantFrom('/a', '/b', '/c"\\'),
+    status: fc.constantFrom('200', '404'),
+    value: fc.option(
+      fc.integer({ min: 0, max: 1000 }).map((n) => n / 10),
+      { nil: undefined },
+    ),
+  }),
+  fc.constant({ kind: 'read' as const }),
+  fc.constant({ kind: 'reset' as const }),
+);
+
+describe('locally counted counters', () => {
+  it('read as prom-client counters fed the same increments, whenever they are read or reset', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(step, { maxLength: 60 }), async (steps) => {
+        const registry = new Registry();
+        const local = new LocallyCountedCounter({
+          name: 'local_total',
+          help: 'h',
+          labelNames,
+          registers: [registry],
+        });
+        const reference = new Counter({
+          name: 'reference_total',
+          help: 'h',
+          labelNames,
+          registers: [registry],
+        });
+        for (const s of steps) {
+          if (s.kind === 'inc') {
+            local.labels({ route: s.route, status: s.status }).inc(s.value);
+            reference.labels({ route: s.route, status: s.status }).inc(s.value);
+          } else if (s.kind === 'reset') {
+            local.reset();
+            reference.reset();
+          } else {
+            // The same series and values; their order is not part of the exposition format.
+            assert.deepEqual(sorted((await local.get()).values), sorted((await reference.get()).values));
+          }
+        }
+        const text = await registry.metrics();
+        const series = (name: string) =>
+          text
+            .split('\n')
+            .filter((line) => line.startsWith(name))
+            .map((line) => line.slice(name.length))
+            .sort();
+        assert.deepEqual(series('local_total'), series('reference_total'));
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('refuses what prom-client refuses: a negative or non-finite increment', () => {
+    const child = new LocallyCountedCounter({
+      name: 'refusing_total',
+      help: 'h',
+      labelNames,
+      registers: [],
+    }).labels({
+      route: '/a',
+      status: '200',
+    });
+    assert.throws(() => child.inc(-1));
+    assert.throws(() => child.inc(Number.POSITIVE_INFINITY));
+    assert.throws(() => child.inc(Number.NaN));
+  });
+});
