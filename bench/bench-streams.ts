@@ -88,10 +88,13 @@ async function measureAtN(options: {
   tokens: number;
   idleTimeoutMs: number;
   upstreamUrl: string;
+  /** The upstream's process: its CPU use is read too, for the three processes share the machine. */
+  upstreamPid: number;
   dataDir: string;
   logFile: string;
 }) {
-  const { count, rate, tokens, idleTimeoutMs } = options;
+  const { count, rate, tokens, idleTimeoutMs, upstreamPid } = options;
+  const cores = (cpuMs: number, durationMs: number) => Math.round((cpuMs / durationMs) * 100) / 100;
   const adminKey = randomBytes(32).toString('hex');
   const gateway = await startGateway({
     dataDir: options.dataDir,
@@ -122,7 +125,9 @@ async function measureAtN(options: {
     await runClient({ ...proxied, ...warmUp });
 
     const job = { count, openPerSecond: rate, body: streamBody(tokens), idleTimeoutMs };
+    const upstreamBeforeDirect = cpuTimeMs(upstreamPid);
     const directResult = await runClient({ ...direct, ...job });
+    const upstreamDirectCpuMs = cpuTimeMs(upstreamPid) - upstreamBeforeDirect;
 
     const rssBefore = rssMb(gateway.pid);
     let rssPeak = rssBefore;
@@ -131,8 +136,10 @@ async function measureAtN(options: {
     }, 100);
     await scrapeEventLoop(gateway.url, adminKey);
     const cpuBefore = cpuTimeMs(gateway.pid);
+    const upstreamBefore = cpuTimeMs(upstreamPid);
     const gatewayResult = await runClient({ ...proxied, ...job }).finally(() => clearInterval(sampler));
     const cpuMs = cpuTimeMs(gateway.pid) - cpuBefore;
+    const upstreamCpuMs = cpuTimeMs(upstreamPid) - upstreamBefore;
     const eventLoopDelay = await scrapeEventLoop(gateway.url, adminKey);
     const rssAfter = rssMb(gateway.pid);
 
@@ -147,7 +154,7 @@ async function measureAtN(options: {
       count,
       tokens,
       openPerSecond: rate,
-      direct: directSummary,
+      direct: { ...directSummary, upstreamCpuCores: cores(upstreamDirectCpuMs, directResult.durationMs) },
       gateway: {
         ...gatewaySummary,
         firstByteOverhead: overhead,
@@ -156,7 +163,8 @@ async function measureAtN(options: {
         // streams refused or timed out early, fewer than N were open together.
         rssPerStreamKb: Math.round((rssGrowthMb * 1024) / Math.max(gatewayResult.peakInFlight, 1)),
         eventLoopDelay,
-        gatewayCpuCores: Math.round((cpuMs / gatewayResult.durationMs) * 100) / 100,
+        gatewayCpuCores: cores(cpuMs, gatewayResult.durationMs),
+        upstreamCpuCores: cores(upstreamCpuMs, gatewayResult.durationMs),
       },
     };
   } finally {
@@ -166,7 +174,7 @@ async function measureAtN(options: {
 
 type Measured = Awaited<ReturnType<typeof measureAtN>>;
 
-function describe(side: Measured['direct'], count: number) {
+function describe(side: Measured['direct'] | Measured['gateway'], count: number) {
   const refused = Object.entries(side.statuses)
     .filter(([status]) => status !== '200')
     .map(([status, n]) => `${n}× ${status}`);
@@ -191,7 +199,7 @@ function rows(measured: Measured): string[][] {
       '-',
       ms(direct.firstByte.p50Ms),
       ms(direct.firstByte.p99Ms),
-      `first byte; ${describe(direct, count)}; client ${direct.cpuCores} cores, its loop delay p99 ${ms(direct.eventLoopDelayP99Ms)} ms`,
+      `first byte; ${describe(direct, count)}; client ${direct.cpuCores} cores, its loop delay p99 ${ms(direct.eventLoopDelayP99Ms)} ms; upstream ${direct.upstreamCpuCores} cores`,
     ],
     [
       `6 ${count} streams gateway`,
@@ -201,7 +209,7 @@ function rows(measured: Measured): string[][] {
       `first byte ${signed(gateway.firstByteOverhead.p50Ms)} p50, ${signed(gateway.firstByteOverhead.p99Ms)} p99 over direct (target p99 < 5 ms); ` +
         `RSS ${gateway.rss.beforeMb} → ${gateway.rss.peakMb} MB, ${gateway.rssPerStreamKb} KB per open stream (target < 1 GB at 5,000); ` +
         `event-loop delay p50 ${gateway.eventLoopDelay.p50Ms} / p99 ${gateway.eventLoopDelay.p99Ms} / max ${gateway.eventLoopDelay.maxMs} ms; ` +
-        `gateway ${gateway.gatewayCpuCores} cores; ${describe(gateway, count)}; client ${gateway.cpuCores} cores`,
+        `gateway ${gateway.gatewayCpuCores} cores; ${describe(gateway, count)}; client ${gateway.cpuCores} cores; upstream ${gateway.upstreamCpuCores} cores`,
     ],
   ];
 }
@@ -227,6 +235,7 @@ export async function streamingCapacityScenario(options: {
           tokens,
           idleTimeoutMs,
           upstreamUrl: upstream.url,
+          upstreamPid: upstream.pid,
           dataDir: options.tempDir(`streams-${count}`),
           logFile: options.logFile,
         }),
