@@ -195,9 +195,8 @@ export type WriteAccessLine = (line: AccessLine) => void;
  * as pino writes it (level, time, the fields in order, msg), skipping pino's generic path (key
  * iteration, value checks, a serializer call per key): about 4,000 instructions fewer per line under
  * the update-check benchmark (callgrind; the line still costs about 19,000, 13,500 of them building the
- * string). The line carries only fields the gateway
- * chose, never headers or bodies, so there is nothing to redact. Without one (pretty format), through
- * `logger`.
+ * string). The line carries only fields the gateway chose, never headers or bodies, so there is nothing
+ * to redact. Without a JSON destination (pretty format), through `logger`.
  */
 export function createAccessLineWriter(
   logger: Logger,

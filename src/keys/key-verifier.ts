@@ -120,8 +120,8 @@ export function createKeyVerifier(deps: {
     const hash = hashApiKey(presented);
     const now = clock.now();
     const cached = cache.get(hash);
-    // Only well-formed keys other than the admin key are ever cached: a hit needs no other check
-    // (the hot path of every keyed request; the format check costs about as much as the digest).
+    // Only well-formed keys other than the admin key are ever cached, so a hit (every warm keyed
+    // request) needs neither the format check nor the admin comparison.
     if (cached !== undefined && cached.cachedUntil > now) {
       deps.onCacheLookup?.(true);
       return { known: true, caller: usable(cached, now) };
