@@ -15,7 +15,7 @@ import {
   AnalyzeChangelogBody,
   AnalyzeChangelogResponse,
 } from './ai-schemas.js';
-import type { AiService, MeteredStream } from './ai-service.js';
+import type { AiService } from './ai-service.js';
 import type { ChangelogAnalyzer } from './changelog-analyzer.js';
 import {
   type AiCallSignals,
@@ -27,6 +27,7 @@ import {
   streamErrorEnvelope,
   unlessShutDown,
 } from './event-stream.js';
+import type { RoutedStream } from './model-router.js';
 import type { ProviderStatus } from './provider-registry.js';
 
 export interface AiRoutesDeps {
@@ -70,7 +71,7 @@ function statusView(provider: ProviderStatus) {
  * deadline comes, never a silent end.
  */
 async function* chatEvents(
-  routed: MeteredStream,
+  routed: RoutedStream,
   request: FastifyRequest,
   reply: FastifyReply,
   signals: AiCallSignals,
@@ -91,7 +92,7 @@ async function* chatEvents(
     }
     return;
   }
-  const usage = routed.usage();
+  const usage = routed.chunks.usage();
   yield sseFrame(
     {
       model,

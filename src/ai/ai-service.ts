@@ -5,13 +5,7 @@
  */
 import type { KeyUsageTracker } from '../keys/key-usage.js';
 import type { ModelRouter, RoutedCompletion, RoutedStream } from './model-router.js';
-import {
-  type CallSignal,
-  type ChatCompletionChunk,
-  type ChatCompletionRequest,
-  estimatedUsage,
-  type Usage,
-} from './providers/provider.js';
+import type { CallSignal, ChatCompletionRequest, Usage } from './providers/provider.js';
 
 /** Who pays for the tokens; the admin key has no usage record. */
 export interface AiCaller {
@@ -24,11 +18,6 @@ export interface AiServiceDeps {
   usage: Pick<KeyUsageTracker, 'recordTokens'>;
   /** Upper bound on `max_tokens` / `max_completion_tokens` of every request. */
   maxTokensCap: number;
-}
-
-export interface MeteredStream extends RoutedStream {
-  /** Usage once the stream ended: reported by the provider, else estimated from what was streamed. */
-  usage(): Usage | undefined;
 }
 
 export type AiService = ReturnType<typeof createAiService>;
@@ -47,47 +36,12 @@ export function capMaxTokens(request: ChatCompletionRequest, cap: number): ChatC
   return capped;
 }
 
-/** Text of a chunk (content and tool-call arguments), for estimating usage of an unfinished stream. */
-function chunkText(chunk: ChatCompletionChunk): string {
-  let text = '';
-  for (const choice of chunk.choices) {
-    text += choice.delta.content ?? '';
-    const calls = choice.delta.tool_calls;
-    if (!calls) continue;
-    for (const call of calls) text += (call.function?.name ?? '') + (call.function?.arguments ?? '');
-  }
-  return text;
-}
-
 export function createAiService(deps: AiServiceDeps) {
   const { router } = deps;
 
   /** Tokens per caller and model; the admin key's count in the usage series under `admin`. */
   function account(caller: AiCaller, usage: Usage, model: string | undefined): void {
     deps.usage.recordTokens(caller.id, usage.prompt_tokens, usage.completion_tokens, model);
-  }
-
-  /** Passes chunks through and records usage exactly once, however the stream ends. */
-  async function* metered(
-    caller: AiCaller,
-    request: ChatCompletionRequest,
-    chunks: AsyncIterable<ChatCompletionChunk>,
-    model: string | undefined,
-    settle: (usage: Usage) => void,
-  ): AsyncGenerator<ChatCompletionChunk> {
-    let reported: Usage | undefined;
-    let text = '';
-    try {
-      for await (const chunk of chunks) {
-        if (chunk.usage) reported = chunk.usage;
-        text += chunkText(chunk);
-        yield chunk;
-      }
-    } finally {
-      const usage = reported ?? estimatedUsage(request, text);
-      settle(usage);
-      account(caller, usage, model);
-    }
   }
 
   return {
@@ -101,19 +55,20 @@ export function createAiService(deps: AiServiceDeps) {
       return routed;
     },
 
-    /** Resolves once a provider sent its first chunk; failures before that failed over or throw. */
-    async stream(
+    /**
+     * Resolves once a provider sent its first chunk; failures before that failed over or throw.
+     * The stream's usage is recorded once when it ends, however it ends.
+     */
+    stream(
       caller: AiCaller,
       request: ChatCompletionRequest,
       signal: CallSignal | undefined,
-    ): Promise<MeteredStream> {
+    ): Promise<RoutedStream> {
       const capped = capMaxTokens({ ...request, stream: true }, deps.maxTokensCap);
-      const routed = await router.streamCompletion(capped, { signal });
-      let final: Usage | undefined;
-      const chunks = metered(caller, capped, routed.chunks, routed.model ?? capped.model, (usage) => {
-        final = usage;
+      return router.streamCompletion(capped, {
+        signal,
+        onUsage: (usage, model) => account(caller, usage, model),
       });
-      return { ...routed, chunks, usage: () => final };
     },
 
     listModels: () => router.listModels(),

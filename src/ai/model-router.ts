@@ -18,13 +18,12 @@ import {
   type CallOptions,
   type CallSignal,
   type ChatCompletion,
-  type ChatCompletionChunk,
   type ChatCompletionRequest,
   isFailoverError,
   type ProviderError,
   type Usage,
 } from './providers/provider.js';
-import { createRoutedStream } from './routed-stream.js';
+import { createRoutedStream, type RoutedChunks } from './routed-stream.js';
 import {
   abortedError,
   asProviderError,
@@ -76,6 +75,11 @@ export interface RoutedCompletion {
   failedAttempts: FailedAttempt[];
 }
 
+export interface StreamCallOptions extends CallOptions {
+  /** Called once when the stream ends, however it ends, with its usage (reported or estimated) and model. */
+  onUsage?: (usage: Usage, model: string | undefined) => void;
+}
+
 export interface RoutedStream {
   provider: string;
   model: string | undefined;
@@ -83,7 +87,7 @@ export interface RoutedStream {
    * Starts with the first chunk (already received). Iterate it to the end or call `return()`:
    * either releases the upstream connection. Throws `AppError` on a mid-stream failure.
    */
-  chunks: AsyncIterableIterator<ChatCompletionChunk>;
+  chunks: RoutedChunks;
   firstChunkMs: number;
   failedAttempts: FailedAttempt[];
 }
@@ -269,7 +273,7 @@ export function createModelRouter(options: ModelRouterOptions = {}) {
   /** Resolves once a provider delivered its first chunk; failures before that fail over. */
   async function streamCompletion(
     request: ChatCompletionRequest,
-    call: CallOptions = {},
+    call: StreamCallOptions = {},
   ): Promise<RoutedStream> {
     return withFailover(request, call.signal, true, async (entry, model, startedAt, attempts, settle) => {
       const upstream = entry.provider.streamCompletion({ ...request, model }, { signal: call.signal });
@@ -280,10 +284,11 @@ export function createModelRouter(options: ModelRouterOptions = {}) {
       const chunks = createRoutedStream({
         first,
         iterator,
+        request,
         signal: call.signal,
-        onEnd: (outcome, usage, error) => {
+        onEnd: (outcome, usage, reported, error) => {
           settle();
-          entry.state.recordUsage(usage);
+          entry.state.recordUsage(reported);
           if (outcome === 'success') entry.state.recordSuccess();
           if (error) entry.state.recordFailure(error, clock.now());
           const durationMs = clock.now() - startedAt;
@@ -294,8 +299,9 @@ export function createModelRouter(options: ModelRouterOptions = {}) {
             outcome,
             errorKind: error?.kind,
             durationMs,
-            usage,
+            usage: reported,
           });
+          call.onUsage?.(usage, model ?? request.model);
         },
         asProviderError: (thrown) => asProviderError(thrown, entry.name),
       });

@@ -6,7 +6,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { errorResponses, jsonOrEventStream } from '../http/common-schemas.js';
 import type { AiRoutesDeps } from './ai-routes.js';
-import type { AiService, MeteredStream } from './ai-service.js';
+import type { AiService } from './ai-service.js';
 import {
   type AiCallSignals,
   aiCallSignals,
@@ -16,8 +16,14 @@ import {
   streamErrorEnvelope,
   unlessShutDown,
 } from './event-stream.js';
+import type { RoutedStream } from './model-router.js';
 import { ChatCompletionResponse, ChatCompletionsBody, ModelListResponse } from './openai-compat-schemas.js';
-import type { ChatCompletionRequest, ChatMessage } from './providers/provider.js';
+import {
+  type ChatCompletionChunk,
+  type ChatCompletionRequest,
+  type ChatMessage,
+  upstreamJson,
+} from './providers/provider.js';
 
 export type OpenAICompatRoutesDeps = Pick<AiRoutesDeps, 'config' | 'shutdownDeadline'> & {
   ai: AiService;
@@ -51,6 +57,29 @@ export function toProviderRequest(body: ChatCompletionsBody): ChatCompletionRequ
   return request;
 }
 
+/** What a chunk ends `"usage":null}` with when its upstream put usage last, as OpenAI does. */
+const NULL_USAGE_LAST = ',"usage":null}';
+
+/**
+ * The frame of a chunk: the upstream's own JSON when the chunk is unchanged, else serialised.
+ * Without `include_usage` the usage chunk is dropped and the others go without their usage field.
+ */
+export function chunkFrame(chunk: ChatCompletionChunk, includeUsage: boolean): string | undefined {
+  const source = chunk[upstreamJson];
+  if (includeUsage) return source === undefined ? sseFrame(chunk) : `data: ${source}\n\n`;
+  if (chunk.choices.length === 0) return undefined;
+  if (source !== undefined) {
+    if (chunk.usage === undefined) return `data: ${source}\n\n`;
+    // The last field at the top level (the closing brace follows): cut as JSON.stringify would omit it.
+    if (chunk.usage === null && source.endsWith(NULL_USAGE_LAST))
+      return `data: ${source.slice(0, -NULL_USAGE_LAST.length)}}\n\n`;
+  }
+  // The chunk is not read after this: its usage is left out of the frame without a copy
+  // (JSON.stringify omits undefined fields, as it omits absent ones).
+  chunk.usage = undefined;
+  return sseFrame(chunk);
+}
+
 /**
  * OpenAI SSE framing ending with `[DONE]`. The usage chunk reaches only clients that asked for it.
  * A mid-stream failure sends an OpenAI error object and closes without `[DONE]`, so that clients
@@ -58,22 +87,15 @@ export function toProviderRequest(body: ChatCompletionsBody): ChatCompletionRequ
  * deadline sends the error object and then `[DONE]`: the gateway, not the provider, ended it.
  */
 async function* openAIEvents(
-  routed: MeteredStream,
+  routed: RoutedStream,
   includeUsage: boolean,
   request: FastifyRequest,
   signals: AiCallSignals,
 ): AsyncGenerator<string> {
   try {
     for await (const chunk of routed.chunks) {
-      if (includeUsage) {
-        yield sseFrame(chunk);
-        continue;
-      }
-      if (chunk.choices.length === 0) continue;
-      // The chunk is not read after this: its usage is left out of the frame without a copy
-      // (JSON.stringify omits undefined fields, as it omits absent ones).
-      if (chunk.usage !== undefined) chunk.usage = undefined;
-      yield sseFrame(chunk);
+      const frame = chunkFrame(chunk, includeUsage);
+      if (frame !== undefined) yield frame;
     }
   } catch (error) {
     if (signals.clientGone()) return;

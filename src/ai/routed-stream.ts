@@ -1,30 +1,63 @@
 /**
  * The stream handed to the caller once a provider delivered its first chunk. From here on no
  * failover is possible: a failure becomes an `AppError` the route turns into an SSE `error` event,
- * and however the stream ends (done, failed, abandoned) the provider's counters are settled once.
+ * and however the stream ends (done, failed, abandoned) the provider's counters are settled once,
+ * with the call's usage: as reported, else estimated from the length of what was streamed (the
+ * provider bills what it generated before the client left or the upstream failed).
  */
-import type { CallSignal, ChatCompletionChunk, ProviderError, Usage } from './providers/provider.js';
+import {
+  type CallSignal,
+  type ChatCompletionChunk,
+  type ChatCompletionRequest,
+  estimatedUsage,
+  type ProviderError,
+  type Usage,
+} from './providers/provider.js';
 import { abortedError, midStreamError } from './router-errors.js';
 
 type Outcome = 'success' | 'error' | 'cancelled';
 
+export interface RoutedChunks extends AsyncIterableIterator<ChatCompletionChunk> {
+  /** Usage once the stream ended: reported by the provider, else estimated; undefined before. */
+  usage(): Usage | undefined;
+}
+
+/** Characters of a chunk's text (content and tool calls), for estimating usage of an unfinished stream. */
+function textLength(chunk: ChatCompletionChunk): number {
+  let length = 0;
+  for (const choice of chunk.choices) {
+    length += choice.delta.content?.length ?? 0;
+    const calls = choice.delta.tool_calls;
+    if (!calls) continue;
+    for (const call of calls)
+      length += (call.function?.name?.length ?? 0) + (call.function?.arguments?.length ?? 0);
+  }
+  return length;
+}
+
 export function createRoutedStream(options: {
   first: IteratorResult<ChatCompletionChunk>;
   iterator: AsyncIterator<ChatCompletionChunk>;
+  /** The request as sent, whose prompt an estimate counts. */
+  request: ChatCompletionRequest;
   signal: CallSignal | undefined;
-  onEnd: (outcome: Outcome, usage: Usage | undefined, error?: ProviderError) => void;
+  /** `reported` is the provider's usage (undefined if it sent none); `usage` is never undefined. */
+  onEnd: (outcome: Outcome, usage: Usage, reported: Usage | undefined, error?: ProviderError) => void;
   asProviderError: (error: unknown) => ProviderError;
-}): AsyncIterableIterator<ChatCompletionChunk> {
+}): RoutedChunks {
   const { iterator, signal } = options;
   let pending: IteratorResult<ChatCompletionChunk> | undefined = options.first;
   let ended = false;
-  let usage: Usage | undefined;
+  let reported: Usage | undefined;
+  let final: Usage | undefined;
+  let streamedLength = 0;
   const done: IteratorReturnResult<undefined> = { done: true, value: undefined };
 
   const end = (outcome: Outcome, error?: ProviderError) => {
     if (ended) return;
     ended = true;
-    options.onEnd(outcome, usage, error);
+    final = reported ?? estimatedUsage(options.request, streamedLength);
+    options.onEnd(outcome, final, reported, error);
   };
 
   const take = (result: IteratorResult<ChatCompletionChunk>): IteratorResult<ChatCompletionChunk> => {
@@ -32,7 +65,9 @@ export function createRoutedStream(options: {
       end('success');
       return done;
     }
-    if (result.value.usage) usage = result.value.usage;
+    const chunk = result.value;
+    if (chunk.usage) reported = chunk.usage;
+    else if (chunk.choices.length > 0) streamedLength += textLength(chunk);
     return result;
   };
 
@@ -40,6 +75,7 @@ export function createRoutedStream(options: {
     [Symbol.asyncIterator]() {
       return this;
     },
+    usage: () => final,
     async next() {
       if (ended) return done;
       if (pending !== undefined) {

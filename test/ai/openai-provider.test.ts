@@ -1,8 +1,11 @@
 import assert from 'node:assert/strict';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { LMStudioProvider } from '../../src/ai/providers/lmstudio.js';
 import { OpenAIProvider } from '../../src/ai/providers/openai.js';
-import { type ChatCompletionChunk, ProviderError } from '../../src/ai/providers/provider.js';
+import { OpenAICompatibleProvider } from '../../src/ai/providers/openai-compatible.js';
+import { type ChatCompletionChunk, ProviderError, upstreamJson } from '../../src/ai/providers/provider.js';
 import {
   FAKE_REPLY,
   FAKE_TOOL_ARGUMENTS,
@@ -173,5 +176,44 @@ describe('LM Studio provider', () => {
       await provider.close();
       await fake.close();
     }
+  });
+});
+
+describe('OpenAI-compatible stream chunks keep the upstream JSON only while unchanged', () => {
+  const frames = [
+    // One line, as OpenAI sends it: relayed as is.
+    'data: {"id":"c","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":{"content":"A"},"finish_reason":null}],"usage":null}\n\n',
+    // The same JSON over two data lines: one event whose text holds a line break, never relayed as is.
+    'data: {"id":"c","object":"chat.completion.chunk","created":1,"model":"m",\ndata: "choices":[{"index":0,"delta":{"content":"B"},"finish_reason":null}]}\n\n',
+    // Without `object`: the gateway adds it, so the text no longer matches.
+    'data: {"id":"c","created":1,"model":"m","choices":[{"index":0,"delta":{"content":"C"},"finish_reason":"stop"}]}\n\n',
+    'data: {"id":"c","object":"chat.completion.chunk","created":1,"model":"m","choices":[],"usage":{"prompt_tokens":1,"completion_tokens":3}}\n\n',
+    'data: [DONE]\n\n',
+  ];
+  let server: http.Server;
+  let provider: OpenAICompatibleProvider;
+  before(async () => {
+    server = http.createServer((request, response) => {
+      request.resume();
+      response.writeHead(200, { 'content-type': 'text/event-stream' });
+      response.end(frames.join(''));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    provider = new OpenAICompatibleProvider({ name: 'compat', baseUrl: `http://127.0.0.1:${port}/v1` });
+  });
+  after(async () => {
+    await provider.close();
+    await new Promise((resolve) => server.close(resolve));
+  });
+
+  it('marks the one-line, unchanged chunk only', async () => {
+    const chunks = await collect(provider.streamCompletion({ model: 'm', messages, stream: true }));
+    assert.equal(textOf(chunks), 'ABC');
+    assert.deepEqual(
+      chunks.map((chunk) => chunk[upstreamJson]),
+      [frames[0]!.slice('data: '.length, -2), undefined, undefined, undefined],
+    );
+    assert.deepEqual(chunks.at(-1)!.usage, { prompt_tokens: 1, completion_tokens: 3, total_tokens: 4 });
   });
 });

@@ -14,6 +14,7 @@ import {
   type ProbeOptions,
   ProviderError,
   type Usage,
+  upstreamJson,
 } from './provider.js';
 import { commonOptions, defineProviderKind } from './provider-kind.js';
 
@@ -126,9 +127,9 @@ export class OpenAICompatibleProvider implements AIProvider {
     // The parsed answer is the gateway's own: completed in place rather than copied.
     raw.object = 'chat.completion';
     const completion = raw as unknown as ChatCompletion;
-    completion.usage =
-      readUsage(raw.usage) ??
-      estimatedUsage(request, completion.choices.map((choice) => choice.message.content ?? '').join(''));
+    let length = 0;
+    for (const choice of completion.choices) length += choice.message.content?.length ?? 0;
+    completion.usage = readUsage(raw.usage) ?? estimatedUsage(request, length);
     return completion;
   }
 
@@ -138,7 +139,7 @@ export class OpenAICompatibleProvider implements AIProvider {
   ): AsyncGenerator<ChatCompletionChunk> {
     let yielded = false;
     let usage: Usage | undefined;
-    let text = '';
+    let textLength = 0;
     let last: ChatCompletionChunk | undefined;
     let sawDone = false;
     try {
@@ -165,6 +166,8 @@ export class OpenAICompatibleProvider implements AIProvider {
           }
           if (!isChunkShape(raw))
             throw new ProviderError(this.name, 'invalid_response', 'invalid stream chunk');
+          // Relayed as the upstream sent it while nothing below changes it (one line, so one SSE frame).
+          let unchanged = raw.object === 'chat.completion.chunk' && !event.data.includes('\n');
           raw.object = 'chat.completion.chunk';
           const chunk = this.acceptChunk(raw as unknown as ChatCompletionChunk);
           if (chunk === undefined) continue;
@@ -175,9 +178,15 @@ export class OpenAICompatibleProvider implements AIProvider {
               'a stream chunk has a choice without delta',
             );
           }
-          for (const choice of chunk.choices) text += choice.delta.content ?? '';
+          for (const choice of chunk.choices) textLength += choice.delta.content?.length ?? 0;
           const chunkUsage = readUsage(chunk.usage);
-          if (chunkUsage !== undefined) chunk.usage = usage = chunkUsage;
+          if (chunkUsage !== undefined) {
+            chunk.usage = usage = chunkUsage;
+            unchanged = false;
+          }
+          // Not enumerable: a copy made by spreading the chunk (and so possibly changed) does not keep it.
+          if (unchanged && chunk === (raw as unknown))
+            Object.defineProperty(chunk, upstreamJson, { value: event.data });
           last = chunk;
           yield chunk;
           yielded = true;
@@ -191,7 +200,7 @@ export class OpenAICompatibleProvider implements AIProvider {
           created: last?.created ?? Math.floor(Date.now() / 1000),
           model: last?.model ?? request.model ?? '',
           choices: [],
-          usage: estimatedUsage(request, text),
+          usage: estimatedUsage(request, textLength),
         };
       }
     } catch (error) {

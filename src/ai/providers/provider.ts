@@ -87,6 +87,9 @@ export interface ToolCallDelta {
   function?: { name?: string; arguments?: string };
 }
 
+/** The key of a chunk's upstream JSON text (see `ChatCompletionChunk`). */
+export const upstreamJson: unique symbol = Symbol('upstreamJson');
+
 export interface ChatCompletionChunk {
   id: string;
   object: 'chat.completion.chunk';
@@ -105,6 +108,12 @@ export interface ChatCompletionChunk {
   }>;
   /** Null on content chunks; set on the final chunk, which has no choices. */
   usage?: Usage | null;
+  /**
+   * The chunk's JSON exactly as the upstream sent it (one line), kept only while the chunk is
+   * unchanged: relayed as it came instead of serialised again. A symbol, so JSON.stringify skips it;
+   * not enumerable, so a copy of the chunk does not carry it.
+   */
+  [upstreamJson]?: string;
 }
 
 /** Told that a call was aborted: a function, or an object (no closure per call). */
@@ -217,9 +226,13 @@ export function parseRetryAfter(
   return Number.isNaN(date) ? undefined : Math.max(0, date - nowMs);
 }
 
-/** Rough token count (about four characters per token) for providers that report no usage. */
+/** Rough token count of `length` characters (about four per token), for providers that report no usage. */
+export function estimateTokensOfLength(length: number): number {
+  return length === 0 ? 0 : Math.max(1, Math.ceil(length / 4));
+}
+
 export function estimateTokens(text: string): number {
-  return text === '' ? 0 : Math.max(1, Math.ceil(text.length / 4));
+  return estimateTokensOfLength(text.length);
 }
 
 export function messagesText(messages: ChatMessage[]): string {
@@ -235,9 +248,10 @@ export function messagesText(messages: ChatMessage[]): string {
     .join('\n');
 }
 
-export function estimatedUsage(request: ChatCompletionRequest, completionText: string): Usage {
+/** Usage estimated from the prompt and the length of the completion's text (counted, not kept, while streaming). */
+export function estimatedUsage(request: ChatCompletionRequest, completionLength: number): Usage {
   const prompt = estimateTokens(messagesText(request.messages));
-  const completion = estimateTokens(completionText);
+  const completion = estimateTokensOfLength(completionLength);
   return {
     prompt_tokens: prompt,
     completion_tokens: completion,
