@@ -143,6 +143,18 @@ export async function startFakeUpstream(
   return { url: match[1]!, pid: child.pid!, startupMs: performance.now() - started, stop: stopper(child) };
 }
 
+/** The bare relay in front of `upstreamUrl` (bench-bare-relay.ts): node:http in, undici out, bytes through. */
+export async function startBareRelay(upstreamUrl: string): Promise<RunningProcess> {
+  const started = performance.now();
+  const child = spawnNode(['--import', 'tsx', path.join(root, 'bench', 'bench-bare-relay.ts')], {
+    cwd: root,
+    env: { PATH: process.env.PATH ?? '', NODE_ENV: 'production', UPSTREAM_URL: upstreamUrl },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const match = await waitForLine(child, /listening on (http:\/\/\S+)/, 'bare relay');
+  return { url: match[1]!, pid: child.pid!, startupMs: performance.now() - started, stop: stopper(child) };
+}
+
 /** Resident set size of a process in MB, from /proc. */
 export function rssMb(pid: number): number {
   const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');

@@ -11,7 +11,15 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { cpuTimeMs } from './bench-load.js';
-import { root, rssMb, spawnNode, startFakeUpstream, startGateway, waitForModel } from './bench-processes.js';
+import {
+  root,
+  rssMb,
+  spawnNode,
+  startBareRelay,
+  startFakeUpstream,
+  startGateway,
+  waitForModel,
+} from './bench-processes.js';
 import { seedThroughApi } from './bench-seed.js';
 import type { StreamClientJob, StreamClientResult } from './bench-stream-client.js';
 
@@ -128,6 +136,7 @@ async function measureAtN(options: {
     const upstreamBeforeDirect = cpuTimeMs(upstreamPid);
     const directResult = await runClient({ ...direct, ...job });
     const upstreamDirectCpuMs = cpuTimeMs(upstreamPid) - upstreamBeforeDirect;
+    const relay = await measureBareRelay(options.upstreamUrl, direct.headers, warmUp, job);
 
     const rssBefore = rssMb(gateway.pid);
     let rssPeak = rssBefore;
@@ -145,19 +154,25 @@ async function measureAtN(options: {
 
     const directSummary = summary(directResult);
     const gatewaySummary = summary(gatewayResult);
-    const overhead = {
-      p50Ms: Math.round((gatewaySummary.firstByte.p50Ms - directSummary.firstByte.p50Ms) * 1000) / 1000,
-      p99Ms: Math.round((gatewaySummary.firstByte.p99Ms - directSummary.firstByte.p99Ms) * 1000) / 1000,
-    };
+    const relaySummary = summary(relay.result);
+    const overhead = (side: ReturnType<typeof summary>) => ({
+      p50Ms: Math.round((side.firstByte.p50Ms - directSummary.firstByte.p50Ms) * 1000) / 1000,
+      p99Ms: Math.round((side.firstByte.p99Ms - directSummary.firstByte.p99Ms) * 1000) / 1000,
+    });
     const rssGrowthMb = Math.round((rssPeak - rssBefore) * 10) / 10;
     return {
       count,
       tokens,
       openPerSecond: rate,
       direct: { ...directSummary, upstreamCpuCores: cores(upstreamDirectCpuMs, directResult.durationMs) },
+      bareRelay: {
+        ...relaySummary,
+        firstByteOverhead: overhead(relaySummary),
+        relayCpuCores: cores(relay.cpuMs, relay.result.durationMs),
+      },
       gateway: {
         ...gatewaySummary,
-        firstByteOverhead: overhead,
+        firstByteOverhead: overhead(gatewaySummary),
         rss: { beforeMb: rssBefore, peakMb: rssPeak, afterMb: rssAfter },
         // Per request in flight at the peak (streaming or waiting for an upstream connection): with
         // streams refused or timed out early, fewer than N were open together.
@@ -172,9 +187,31 @@ async function measureAtN(options: {
   }
 }
 
+/**
+ * The same streams through the bare relay (bench-bare-relay.ts), the least any proxy adds on this
+ * machine: a fresh relay, warmed like the gateway, its CPU read over the run.
+ */
+async function measureBareRelay(
+  upstreamUrl: string,
+  headers: Record<string, string>,
+  warmUp: Omit<StreamClientJob, 'url' | 'headers'>,
+  job: Omit<StreamClientJob, 'url' | 'headers'>,
+) {
+  const relay = await startBareRelay(upstreamUrl);
+  try {
+    const target = { url: `${relay.url}/v1/chat/completions`, headers };
+    await runClient({ ...target, ...warmUp });
+    const cpuBefore = cpuTimeMs(relay.pid);
+    const result = await runClient({ ...target, ...job });
+    return { result, cpuMs: cpuTimeMs(relay.pid) - cpuBefore };
+  } finally {
+    await relay.stop();
+  }
+}
+
 type Measured = Awaited<ReturnType<typeof measureAtN>>;
 
-function describe(side: Measured['direct'] | Measured['gateway'], count: number) {
+function describe(side: Measured['direct'] | Measured['bareRelay'] | Measured['gateway'], count: number) {
   const refused = Object.entries(side.statuses)
     .filter(([status]) => status !== '200')
     .map(([status, n]) => `${n}× ${status}`);
@@ -190,7 +227,7 @@ function describe(side: Measured['direct'] | Measured['gateway'], count: number)
 }
 
 function rows(measured: Measured): string[][] {
-  const { count, direct, gateway } = measured;
+  const { count, direct, bareRelay, gateway } = measured;
   const ms = (value: number) => (Number.isNaN(value) ? '-' : value.toFixed(1));
   const signed = (value: number) => `${value >= 0 ? '+' : ''}${ms(value)} ms`;
   return [
@@ -200,6 +237,14 @@ function rows(measured: Measured): string[][] {
       ms(direct.firstByte.p50Ms),
       ms(direct.firstByte.p99Ms),
       `first byte; ${describe(direct, count)}; client ${direct.cpuCores} cores, its loop delay p99 ${ms(direct.eventLoopDelayP99Ms)} ms; upstream ${direct.upstreamCpuCores} cores`,
+    ],
+    [
+      `6 ${count} streams bare relay`,
+      '-',
+      ms(bareRelay.firstByte.p50Ms),
+      ms(bareRelay.firstByte.p99Ms),
+      `first byte ${signed(bareRelay.firstByteOverhead.p50Ms)} p50, ${signed(bareRelay.firstByteOverhead.p99Ms)} p99 over direct: the least a proxy adds here; ` +
+        `relay ${bareRelay.relayCpuCores} cores; ${describe(bareRelay, count)}; client ${bareRelay.cpuCores} cores`,
     ],
     [
       `6 ${count} streams gateway`,
