@@ -38,12 +38,11 @@ const upstreamChunk = fc.record(
 
 /** The JSON text of an upstream chunk with its fields in a shuffled order (usage last or not). */
 const upstreamText = upstreamChunk.chain((chunk) =>
-  fc.shuffledSubarray(Object.keys(chunk), { minLength: Object.keys(chunk).length }).map((order) => {
-    const text = JSON.stringify(
-      Object.fromEntries(order.map((key) => [key, chunk[key as keyof typeof chunk]])),
-    );
-    return text;
-  }),
+  fc
+    .shuffledSubarray(Object.keys(chunk), { minLength: Object.keys(chunk).length })
+    .map((order) =>
+      JSON.stringify(Object.fromEntries(order.map((key) => [key, chunk[key as keyof typeof chunk]]))),
+    ),
 );
 
 function parseFrame(frame: string): unknown {

@@ -67,7 +67,7 @@ export function createRoutedStream(options: {
     }
     const chunk = result.value;
     if (chunk.usage) reported = chunk.usage;
-    else if (chunk.choices.length > 0) streamedLength += textLength(chunk);
+    else streamedLength += textLength(chunk);
     return result;
   };
 
