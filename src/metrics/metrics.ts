@@ -8,10 +8,10 @@ import {
   type CounterConfiguration,
   collectDefaultMetrics,
   Gauge,
-  Histogram,
   type LabelValues,
   Registry,
 } from 'prom-client';
+import { LocallyObservedHistogram } from './locally-observed-histogram.js';
 
 /** What a child bound with `labels({...})` counts since the metric was last read. */
 interface LocalCount<L extends string> {
@@ -92,7 +92,7 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
       labelNames: ['method', 'route', 'status'] as const,
       registers: [registry],
     }),
-    httpDuration: new Histogram({
+    httpDuration: new LocallyObservedHistogram({
       name: 'lunarbit_http_request_duration_seconds',
       help: 'Time from receiving a request to sending the last byte of its response',
       labelNames: ['method', 'route', 'status'] as const,
@@ -117,7 +117,7 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
       labelNames: ['provider', 'outcome', 'kind'] as const,
       registers: [registry],
     }),
-    aiLatency: new Histogram({
+    aiLatency: new LocallyObservedHistogram({
       name: 'lunarbit_ai_provider_duration_seconds',
       help: 'Duration of AI provider calls',
       labelNames: ['provider', 'stream'] as const,
