@@ -36,10 +36,12 @@ export function waitForLine(child: ChildProcess, pattern: RegExp, what: string):
 /**
  * Spawns `node <args>` with the soft open-file limit raised to the hard one (through `sh`, which
  * `exec`s node, so the pid is node's): thousands of concurrent streams need as many sockets.
+ * `launcher` runs node under another program that keeps the pid (valgrind).
  */
-export function spawnNode(args: string[], options: SpawnOptions): ChildProcess {
+export function spawnNode(args: string[], options: SpawnOptions, launcher: string[] = []): ChildProcess {
   const raiseLimit = 'ulimit -n "$(ulimit -Hn)" 2>/dev/null; exec "$0" "$@"';
-  return spawn('/bin/sh', ['-c', raiseLimit, process.execPath, ...args], options);
+  const command = [...launcher, process.execPath, ...args];
+  return spawn('/bin/sh', ['-c', raiseLimit, ...command], options);
 }
 
 /** A TCP port nothing listens on right now, for servers that cannot report the one they chose. */
@@ -67,34 +69,40 @@ export async function startGateway(options: {
   env?: Record<string, string>;
   /** Extra node options, e.g. `--cpu-prof` to find where the gateway spends its time. */
   execArgv?: string[];
+  /** A program node runs under, e.g. valgrind (see `spawnNode`). */
+  launcher?: string[];
 }): Promise<RunningProcess> {
   const log = fs.openSync(options.logFile, 'a');
   const started = performance.now();
   // BENCH_NODE_ARGS: node flags to try on every gateway of a run, e.g. --trace-gc.
   const extra = process.env.BENCH_NODE_ARGS?.split(' ').filter((arg) => arg !== '') ?? [];
   const args = [...extra, ...(options.execArgv ?? []), path.join(root, 'dist', 'main.js')];
-  const child = spawnNode(args, {
-    cwd: root,
-    env: {
-      PATH: process.env.PATH ?? '',
-      NODE_ENV: 'production',
-      HOST: '127.0.0.1',
-      PORT: '0',
-      LOG_LEVEL: 'info',
-      LOG_FILE: options.logFile,
-      // The seeded download URLs are not reachable from here; verifying them would fail every build.
-      VERIFY_BUILDS: 'false',
-      DATA_DIR: options.dataDir,
-      API_KEY_ADMIN: options.adminKey,
-      // Limits stay on (their cost is part of the hot path) but one load generator on one IP must
-      // not exhaust them.
-      RATE_LIMIT_IP_MAX: '100000000',
-      RATE_LIMIT_KEY_MAX: '100000000',
-      ...options.env,
+  const child = spawnNode(
+    args,
+    {
+      cwd: root,
+      env: {
+        PATH: process.env.PATH ?? '',
+        NODE_ENV: 'production',
+        HOST: '127.0.0.1',
+        PORT: '0',
+        LOG_LEVEL: 'info',
+        LOG_FILE: options.logFile,
+        // The seeded download URLs are not reachable from here; verifying them would fail every build.
+        VERIFY_BUILDS: 'false',
+        DATA_DIR: options.dataDir,
+        API_KEY_ADMIN: options.adminKey,
+        // Limits stay on (their cost is part of the hot path) but one load generator on one IP must
+        // not exhaust them.
+        RATE_LIMIT_IP_MAX: '100000000',
+        RATE_LIMIT_KEY_MAX: '100000000',
+        ...options.env,
+      },
+      // stdout carries the banner (read below); the log lines go straight to LOG_FILE.
+      stdio: ['ignore', 'pipe', log],
     },
-    // stdout carries the banner (read below); the log lines go straight to LOG_FILE.
-    stdio: ['ignore', 'pipe', log],
-  });
+    options.launcher,
+  );
   const match = await waitForLine(child, /listening on (http:\/\/\S+)/, 'gateway');
   const startupMs = performance.now() - started;
   child.stdout?.on('data', (chunk: Buffer) => fs.appendFileSync(options.logFile, chunk));

@@ -30,6 +30,10 @@ async function call(url: string, adminKey: string, method: string, path: string,
   return response.json() as Promise<Record<string, unknown>>;
 }
 
+/** The update check every benchmark measures: the seeded `project` has an update for 1.0.0 on windows x64. */
+export const updatePath = (project: string) =>
+  `/projects/${project}/channels/stable/update?current_version=1.0.0&platform=windows&architecture=x64`;
+
 /** `projects` projects with `versions` published versions, each with a windows-x64 build. */
 export async function seedThroughApi(url: string, adminKey: string, projects: number, versions: number) {
   for (let p = 1; p <= projects; p++) {

@@ -15,7 +15,7 @@ import { alternate, type LoadOptions, type LoadResult, measureLoad } from './ben
 import { ensurePeers, HAZEL_UPDATE_PATH, peersWanted, startHazel } from './bench-peers.js';
 import { root, rssMb, startBareServer, startGateway } from './bench-processes.js';
 import { s3UploadScenario } from './bench-s3-upload.js';
-import { seedBySql, seedThroughApi } from './bench-seed.js';
+import { seedBySql, seedThroughApi, updatePath } from './bench-seed.js';
 import { streamingCapacityScenario } from './bench-streams.js';
 
 /** 1-minute load average when the run starts: figures from a busy machine are not comparable. */
@@ -28,8 +28,6 @@ const results: Record<string, unknown> = {
 const table: string[][] = [['scenario', 'req/s', 'p50 ms', 'p99 ms', 'ratio / note']];
 const row = (name: string, load: LoadResult, note: string) =>
   table.push([name, String(load.requestsPerSecond), String(load.p50Ms), String(load.p99Ms), note]);
-const updatePath = (project: string) =>
-  `/projects/${project}/channels/stable/update?current_version=1.0.0&platform=windows&architecture=x64`;
 
 function tempDir(name: string) {
   return fs.mkdtempSync(path.join(os.tmpdir(), `lunarbit-bench-${name}-`));
