@@ -83,6 +83,7 @@ describe('locally observed histograms', () => {
       name: 'refusing',
       help: 'h',
       labelNames,
+      buckets,
       registers: [],
     });
     const child = histogram.labels({ route: '/a', status: '200' });

@@ -43,8 +43,6 @@ interface Exposition<L extends string> {
   values: ExpositionValue<L>[];
 }
 
-const DEFAULT_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
-
 export class LocallyObservedHistogram<L extends string> extends Histogram<L> {
   private readonly bounds: number[];
   private readonly names: string[];
@@ -53,11 +51,12 @@ export class LocallyObservedHistogram<L extends string> extends Histogram<L> {
   /** The series read, in the order they were first shown (prom-client's order). */
   private shownOrder: Series<L>[] = [];
 
-  constructor(configuration: HistogramConfiguration<L>) {
+  /** Its buckets are named, not prom-client's defaults (which this class would otherwise repeat). */
+  constructor(configuration: HistogramConfiguration<L> & { buckets: number[] }) {
     if ((configuration as { enableExemplars?: boolean }).enableExemplars)
       throw new Error('LocallyObservedHistogram does not support exemplars');
     super(configuration);
-    this.bounds = [...(configuration.buckets ?? DEFAULT_BUCKETS)];
+    this.bounds = [...configuration.buckets];
     this.names = [...(configuration.labelNames ?? [])];
     this.sortedNames = [...this.names].sort();
     // prom-client's constructor assigns `observe` to the instance, which would hide this class's.
