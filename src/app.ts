@@ -53,6 +53,7 @@ import { ROUTER_MAX_PARAM_LENGTH, registerPathParamLimit } from './http/path-par
 import { registerBodyParsing } from './http/request-bodies.js';
 import { registerRequestGuard } from './http/request-guard.js';
 import { requestIdOf } from './http/request-id.js';
+import { requestLoggerFactory } from './http/request-logger.js';
 import {
   createOutcomeRecorder,
   type RecordOutcome,
@@ -158,6 +159,7 @@ function createFastify(
     loggerInstance: log,
     // One line per request comes from our own onResponse hook (request-outcome.ts).
     logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'requestId' }),
+    childLoggerFactory: requestLoggerFactory,
     genReqId: requestIdOf,
     serverFactory: fastLaneServerFactory(lane),
     rewriteUrl: (request) => stripApiPrefix(request.url ?? '/'),

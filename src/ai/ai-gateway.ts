@@ -33,23 +33,20 @@ function queueRecorder(metrics: AiGatewayDeps['metrics']): (provider: string, ev
 /** Per-provider call, latency and token counters, their label sets bound once. */
 function callRecorder(metrics: AiGatewayDeps['metrics']): (call: ProviderCallRecord) => void {
   if (metrics === undefined) return () => {};
-  const calls = boundChildren((key) => {
-    const [provider, outcome, kind] = key.split('\u0000') as [string, string, string];
-    return metrics.aiCalls.labels({ provider, outcome, kind });
-  });
-  const latency = boundChildren((key) => {
-    const [provider, stream] = key.split('\u0000') as [string, string];
-    return metrics.aiLatency.labels({ provider, stream });
-  });
-  const tokens = boundChildren((provider) => ({
+  const calls = boundChildren((provider: string, outcome: string, kind: string) =>
+    metrics.aiCalls.labels({ provider, outcome, kind }),
+  );
+  const latency = boundChildren((provider: string, stream: boolean) =>
+    metrics.aiLatency.labels({ provider, stream: String(stream) }),
+  );
+  const tokens = boundChildren((provider: string) => ({
     prompt: metrics.aiTokens.labels({ provider, type: 'prompt' }),
     completion: metrics.aiTokens.labels({ provider, type: 'completion' }),
   }));
   return (call) => {
     const { provider } = call;
-    calls(`${provider}\u0000${call.outcome}\u0000${call.errorKind ?? 'none'}`).inc();
-    if (call.outcome === 'success')
-      latency(`${provider}\u0000${call.stream}`).observe(call.durationMs / 1000);
+    calls(provider, call.outcome, call.errorKind ?? 'none').inc();
+    if (call.outcome === 'success') latency(provider, call.stream).observe(call.durationMs / 1000);
     if (call.usage) {
       const counters = tokens(provider);
       counters.prompt.inc(call.usage.prompt_tokens);

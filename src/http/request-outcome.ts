@@ -46,13 +46,12 @@ export function createOutcomeRecorder(deps: {
   writeAccessLine: WriteAccessLine;
 }): RecordOutcome {
   const { metrics, usage, writeAccessLine } = deps;
-  const childrenOf = boundChildren((key) => {
-    const [method, route, status] = key.split(' ') as [string, string, string];
-    const labels = { method, route, status };
+  const childrenOf = boundChildren((method: string, route: string, status: number) => {
+    const labels = { method, route, status: String(status) };
     return { requests: metrics.httpRequests.labels(labels), duration: metrics.httpDuration.labels(labels) };
   });
   return (outcome) => {
-    const children = childrenOf(`${outcome.method} ${outcome.route} ${outcome.status}`);
+    const children = childrenOf(outcome.method, outcome.route, outcome.status);
     children.requests.inc();
     children.duration.observe(outcome.durationMs / 1000);
     if (outcome.caller !== undefined) {

@@ -5,7 +5,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { ACCESS_LINE_MESSAGE, batchLines, createAccessLineWriter, createLogger } from './logger.js';
+import {
+  ACCESS_LINE_MESSAGE,
+  batchLines,
+  createAccessLineWriter,
+  createLogger,
+  jsonString,
+} from './logger.js';
 
 function recordingWriter() {
   const chunks: string[] = [];
@@ -101,6 +107,27 @@ describe('access lines', () => {
     },
     { requiredKeys: ['requestId', 'method', 'route', 'status', 'durationMs', 'caller'] },
   );
+
+  it('quote their strings as JSON.stringify does', () => {
+    // Printable ASCII most of the time (the quoted-as-is case), any code unit otherwise.
+    const text = fc.oneof(
+      fc.string({
+        maxLength: 40,
+        unit: fc.integer({ min: 0x20, max: 0x7e }).map((c) => String.fromCharCode(c)),
+      }),
+      fc.string({ maxLength: 40, unit: 'binary' }),
+      fc.string({
+        maxLength: 40,
+        unit: fc.integer({ min: 0, max: 0xffff }).map((c) => String.fromCharCode(c)),
+      }),
+    );
+    fc.assert(
+      fc.property(text, (value) => assert.equal(jsonString(value), JSON.stringify(value))),
+      { numRuns: 5000 },
+    );
+    for (const edge of ['', '"', '\\', '\u001f', '\u007f', '~', ' ', 'req_a-b.c:d'])
+      assert.equal(jsonString(edge), JSON.stringify(edge));
+  });
 
   it('are the lines pino writes for the same fields, byte for byte', () => {
     const direct = capture();

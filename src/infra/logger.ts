@@ -188,6 +188,19 @@ export interface AccessLine {
 
 export const ACCESS_LINE_MESSAGE = 'request completed';
 
+/**
+ * `JSON.stringify(text)`: the text in quotes as it is when it has nothing to escape (printable ASCII
+ * without `"` or `\`, the case of every request id, method, route and error code), which costs a
+ * few instructions per character against about 1,200 per `JSON.stringify` call.
+ */
+export function jsonString(text: string): string {
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code < 0x20 || code > 0x7e || code === 0x22 || code === 0x5c) return JSON.stringify(text);
+  }
+  return `"${text}"`;
+}
+
 export type WriteAccessLine = (line: AccessLine) => void;
 
 /**
@@ -206,10 +219,10 @@ export function createAccessLineWriter(
   if (stream === undefined) return (line) => logger.info(line, ACCESS_LINE_MESSAGE);
   return ({ requestId, method, route, status, durationMs, caller, code }) => {
     stream.write(
-      `{"level":"info"${timeField()},"requestId":${JSON.stringify(requestId)},"method":${JSON.stringify(method)},` +
-        `"route":${JSON.stringify(route)},"status":${status},"durationMs":${durationMs},` +
-        `"caller":${caller === null ? 'null' : JSON.stringify(caller)}` +
-        `${code === undefined ? '' : `,"code":${JSON.stringify(code)}`},"msg":"${ACCESS_LINE_MESSAGE}"}\n`,
+      `{"level":"info"${timeField()},"requestId":${jsonString(requestId)},"method":${jsonString(method)},` +
+        `"route":${jsonString(route)},"status":${status},"durationMs":${durationMs},` +
+        `"caller":${caller === null ? 'null' : jsonString(caller)}` +
+        `${code === undefined ? '' : `,"code":${jsonString(code)}`},"msg":"${ACCESS_LINE_MESSAGE}"}\n`,
     );
   };
 }

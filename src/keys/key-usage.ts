@@ -20,7 +20,25 @@ export function createKeyUsageTracker(deps: {
   onError: (error: unknown, context: string) => void;
 }) {
   const { repo, clock } = deps;
-  let pending = new Map<string, UsageDelta>();
+  /**
+   * Unwritten counts by key id, then by the start of their 5-minute bucket. Two levels rather than
+   * one joined key: a key's id is the same string on each request and its hash is kept, while a
+   * joined `id|start` was a new string hashed on every request (about 2,000 instructions, callgrind).
+   */
+  let pending = new Map<string, Map<number, UsageDelta>>();
+
+  function pendingDelta(keyId: string, startsAtMs: number): UsageDelta | undefined {
+    return pending.get(keyId)?.get(startsAtMs);
+  }
+
+  function addPending(delta: UsageDelta, startsAtMs: number): void {
+    let buckets = pending.get(delta.keyId);
+    if (buckets === undefined) {
+      buckets = new Map();
+      pending.set(delta.keyId, buckets);
+    }
+    buckets.set(startsAtMs, delta);
+  }
 
   /** `lastUsedAt` as text, formatted once per second rather than once per request. */
   let lastUsedSecond = Number.NaN;
@@ -35,8 +53,7 @@ export function createKeyUsageTracker(deps: {
     }
     const now = lastUsedText;
     const startsAtMs = nowMs - (nowMs % FIVE_MINUTES_MS);
-    const id = `${keyId}|${startsAtMs}`;
-    let delta = pending.get(id);
+    let delta = pendingDelta(keyId, startsAtMs);
     if (delta === undefined) {
       const startsAt = isoString(startsAtMs);
       delta = {
@@ -51,7 +68,7 @@ export function createKeyUsageTracker(deps: {
         models: new Map(),
         lastUsedAt: undefined,
       };
-      pending.set(id, delta);
+      addPending(delta, startsAtMs);
     }
     delta.lastUsedAt = now;
     schedule.recorded();
@@ -60,10 +77,10 @@ export function createKeyUsageTracker(deps: {
 
   function mergeBack(deltas: UsageDelta[]): void {
     for (const delta of deltas) {
-      const id = `${delta.keyId}|${Date.parse(delta.startsAt)}`;
-      const current = pending.get(id);
+      const startsAtMs = Date.parse(delta.startsAt);
+      const current = pendingDelta(delta.keyId, startsAtMs);
       if (current === undefined) {
-        pending.set(id, delta);
+        addPending(delta, startsAtMs);
         continue;
       }
       current.requests += delta.requests;
@@ -99,7 +116,7 @@ export function createKeyUsageTracker(deps: {
   }
 
   async function writePending(): Promise<void> {
-    const batch = [...pending.values()];
+    const batch = [...pending.values()].flatMap((buckets) => [...buckets.values()]);
     pending = new Map();
     try {
       await repo.addUsage(batch);
@@ -137,7 +154,12 @@ export function createKeyUsageTracker(deps: {
     oldestUnwrittenAgeMs: () => schedule.oldestUnwrittenAgeMs(),
     start: () => schedule.start(),
     stop: () => schedule.stop(),
-    pendingCount: () => pending.size,
+    /** Unwritten 5-minute counts, one per key and bucket. */
+    pendingCount: () => {
+      let count = 0;
+      for (const buckets of pending.values()) count += buckets.size;
+      return count;
+    },
   };
 }
 

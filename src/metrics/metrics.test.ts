@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { Counter, Registry } from 'prom-client';
-import { LocallyCountedCounter } from './metrics.js';
+import { boundChildren, LocallyCountedCounter } from './metrics.js';
 
 const labelNames = ['route', 'status'] as const;
 const sorted = <T>(values: T[]) => values.map((value) => JSON.stringify(value)).sort();
@@ -75,5 +75,31 @@ describe('locally counted counters', () => {
     assert.throws(() => child.inc(-1));
     assert.throws(() => child.inc(Number.POSITIVE_INFINITY));
     assert.throws(() => child.inc(Number.NaN));
+  });
+});
+
+describe('bound children', () => {
+  it('bind each label tuple once and give every call with equal values that child', () => {
+    // Values that a joined key would confuse: separators inside values, numbers beside their text.
+    const value = fc.oneof(fc.constantFrom('a', 'a b', 'b', '', ' ', 'GET'), fc.constantFrom(200, 404, 0));
+    fc.assert(
+      fc.property(fc.array(fc.tuple(value, value, value), { maxLength: 40 }), (calls) => {
+        const bound: string[] = [];
+        const childOf = boundChildren((a: string | number, b: string | number, c: string | number) => {
+          bound.push(JSON.stringify([a, b, c]));
+          return { labels: [a, b, c] };
+        });
+        const seen = new Map<string, { labels: unknown[] }>();
+        for (const [a, b, c] of calls) {
+          const child = childOf(a, b, c);
+          assert.deepEqual(child.labels, [a, b, c]);
+          const key = JSON.stringify([a, b, c]);
+          if (seen.has(key)) assert.equal(child, seen.get(key));
+          seen.set(key, child);
+        }
+        assert.deepEqual([...bound].sort(), [...seen.keys()].sort());
+      }),
+      { numRuns: 500 },
+    );
   });
 });

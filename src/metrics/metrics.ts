@@ -153,17 +153,35 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
 
 export type Metrics = ReturnType<typeof createMetrics>;
 
+type LabelValue = string | number | boolean;
+type LabelLevel = Map<LabelValue, unknown>;
+
 /**
- * The children of a metric by label set, each bound once. prom-client sorts and joins a label set on
- * every call; binding skips that on hot paths. Only for bounded label values (routes, providers).
+ * The children of a metric by label values, each bound once. prom-client sorts and joins a label set
+ * on every call; binding skips that on hot paths. Only for bounded label values (routes, providers).
+ * The values are looked up one level at a time rather than joined into one key: a joined key is a new
+ * string whose hash is computed on every lookup (about 2,000 instructions per request for the
+ * request metrics, callgrind), while routes, methods and provider names are the same strings each
+ * time and their hashes are kept.
  */
-export function boundChildren<C>(bind: (key: string) => C): (key: string) => C {
-  const children = new Map<string, C>();
-  return (key) => {
-    let child = children.get(key);
+export function boundChildren<V extends LabelValue[], C>(bind: (...values: V) => C): (...values: V) => C {
+  const root: LabelLevel = new Map();
+  return (...values) => {
+    let level = root;
+    const last = values.length - 1;
+    for (let i = 0; i < last; i++) {
+      const value = values[i]!;
+      let next = level.get(value) as LabelLevel | undefined;
+      if (next === undefined) {
+        next = new Map();
+        level.set(value, next);
+      }
+      level = next;
+    }
+    let child = level.get(values[last]!) as C | undefined;
     if (child === undefined) {
-      child = bind(key);
-      children.set(key, child);
+      child = bind(...values);
+      level.set(values[last]!, child);
     }
     return child;
   };

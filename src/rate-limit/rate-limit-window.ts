@@ -83,7 +83,11 @@ export function consumeSlidingWindow(
   const capacity = limit * windowMs;
   const weightedPrevious = state.previous * (windowMs - elapsed);
   const allowed = weightedPrevious + (state.current + 1) * windowMs <= capacity;
-  const next = allowed ? { ...state, current: state.current + 1 } : state;
+  // Written out rather than spread: a spread copy takes another shape than the literals here, and
+  // redefining `current` on it took V8's slow path (about 2,500 instructions per call, callgrind).
+  const next = allowed
+    ? { windowStart: state.windowStart, current: state.current + 1, previous: state.previous }
+    : state;
 
   const remaining = Math.max(0, Math.floor((capacity - weightedPrevious) / windowMs) - next.current);
   const windowEnd = state.windowStart + windowMs;
