@@ -17,6 +17,12 @@
  * wakes every 10 ms, and under valgrind a request takes milliseconds) nor compiler threads. The
  * lowest round is reported, the one least disturbed by a major collection or a recompilation.
  * Needs valgrind (`apt-get install valgrind`); a run takes about three minutes.
+ *
+ * BENCH_INSTR_FUNCTIONS=<n> also lists, for each kind's lowest round, the n JavaScript functions with
+ * the most instructions inclusive of what they call, and the n functions of any kind with the most of
+ * their own (`topFunctions`); JavaScript is named by the gateway then running
+ * with `--perf-basic-prof`, whose map (`/tmp/perf-<pid>.map`) names the compiled code that callgrind
+ * sees only as addresses. Writing that map costs a little, so compare totals without it.
  */
 import { execFileSync, execSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -30,6 +36,7 @@ const UPSTREAM_KEY = 'sk-bench-fake-upstream';
 const warmUp = Number(process.env.BENCH_INSTR_WARM_UP ?? 10_000);
 const count = Number(process.env.BENCH_INSTR_REQUESTS ?? 1000);
 const rounds = Number(process.env.BENCH_INSTR_ROUNDS ?? 5);
+const functionsListed = Number(process.env.BENCH_INSTR_FUNCTIONS ?? 0);
 
 interface RequestKind {
   name: string;
@@ -60,33 +67,97 @@ function control(pid: number, ...args: string[]): void {
   });
 }
 
+interface Round {
+  perRequest: number;
+  dump: string;
+}
+
 /**
  * Instructions counted since the last zeroing: dumps them and reads the dump's `totals:` line (the
  * process writes the dump when valgrind next gets control, so it is waited for).
  */
-async function dumpedInstructions(pid: number, outDir: string): Promise<number> {
+async function dumpedInstructions(pid: number, outDir: string): Promise<{ total: number; dump: string }> {
   const before = new Set(fs.readdirSync(outDir));
   control(pid, '--dump');
   for (let waited = 0; waited < 30_000; waited += 100) {
     const dump = fs.readdirSync(outDir).find((file) => !before.has(file));
     const totals = dump && /^totals: (\d+)/m.exec(fs.readFileSync(path.join(outDir, dump), 'utf8'));
-    if (totals) return Number(totals[1]);
+    if (dump && totals) return { total: Number(totals[1]), dump: path.join(outDir, dump) };
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   throw new Error(`callgrind wrote no dump to ${outDir} within 30 s`);
 }
 
-async function measure(pid: number, outDir: string, kind: RequestKind): Promise<number[]> {
+async function measure(pid: number, outDir: string, kind: RequestKind): Promise<Round[]> {
   await send(kind, warmUp);
-  const perRequest: number[] = [];
+  const measured: Round[] = [];
   for (let round = 0; round < rounds; round++) {
     control(pid, '--zero');
     control(pid, '--instr=on');
     await send(kind, count);
     control(pid, '--instr=off');
-    perRequest.push(Math.round((await dumpedInstructions(pid, outDir)) / count));
+    const { total, dump } = await dumpedInstructions(pid, outDir);
+    measured.push({ perRequest: Math.round(total / count), dump });
   }
-  return perRequest;
+  return measured;
+}
+
+/** Compiled JavaScript by address, from the map `--perf-basic-prof` writes: start, size, name. */
+function readCodeMap(pid: number): { start: number; end: number; name: string }[] {
+  return fs
+    .readFileSync(`/tmp/perf-${pid}.map`, 'utf8')
+    .split('\n')
+    .filter((line) => line !== '')
+    .map((line) => {
+      const [start, size, ...name] = line.split(' ');
+      const from = Number.parseInt(start!, 16);
+      return { start: from, end: from + Number.parseInt(size!, 16), name: name.join(' ') };
+    })
+    .sort((a, b) => a.start - b.start);
+}
+
+/**
+ * From a dump, per request: the `limit` JavaScript functions with the most instructions inclusive of
+ * their callees, then the `limit` functions of any kind (V8 builtins and runtime, Node, libc) with
+ * the most of their own, as callgrind_annotate counts them, compiled JavaScript named from the map.
+ */
+function topFunctions(dump: string, pid: number, limit: number): { inclusive: string[]; self: string[] } {
+  const code = readCodeMap(pid);
+  const nameOf = (address: number) => {
+    let low = 0;
+    let high = code.length - 1;
+    while (low <= high) {
+      const middle = (low + high) >> 1;
+      const entry = code[middle]!;
+      if (address < entry.start) high = middle - 1;
+      else if (address >= entry.end) low = middle + 1;
+      else return entry.name;
+    }
+    return `0x${address.toString(16)}`;
+  };
+  const list = (inclusive: boolean, keep: (name: string) => boolean) => {
+    const annotated = execFileSync(
+      'callgrind_annotate',
+      [`--inclusive=${inclusive ? 'yes' : 'no'}`, '--threshold=100', dump],
+      { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 },
+    );
+    const listed: string[] = [];
+    for (const line of annotated.split('\n')) {
+      const match = /^\s*([\d,]+) \(\s*[\d.]+%\)\s+(.+)$/.exec(line);
+      if (!match || match[2]!.startsWith('PROGRAM TOTALS')) continue;
+      const name = match[2]!
+        .replace(/^\?\?\?:0x([0-9a-f]+) \[\?\?\?\]$/, (_, address: string) =>
+          nameOf(Number.parseInt(address, 16)),
+        )
+        .replace(/^\?\?\?:/, '');
+      if (!keep(name)) continue;
+      const perRequest = Math.round(Number(match[1]!.replaceAll(',', '')) / count);
+      listed.push(`${perRequest.toLocaleString('en').padStart(9)}  ${name.slice(0, 140)}`);
+      if (listed.length === limit) break;
+    }
+    return listed;
+  };
+  return { inclusive: list(true, (name) => name.startsWith('JS:')), self: list(false, () => true) };
 }
 
 async function main() {
@@ -111,6 +182,7 @@ async function main() {
       RATE_LIMIT_AI_MAX: '100000000',
       ...PIPE_NAMING,
     },
+    ...(functionsListed > 0 ? { execArgv: ['--perf-basic-prof'] } : {}),
     launcher: [
       'valgrind',
       '--tool=callgrind',
@@ -150,15 +222,27 @@ async function main() {
         },
       },
     ];
-    const results: Record<string, { rounds: number[]; lowest: number }> = {};
+    const results: Record<
+      string,
+      { rounds: number[]; lowest: number; functions?: { inclusive: string[]; self: string[] } }
+    > = {};
     for (const kind of kinds) {
-      const perRequest = await measure(gateway.pid, outDir, kind);
+      const measured = await measure(gateway.pid, outDir, kind);
+      const perRequest = measured.map((round) => round.perRequest);
       const lowest = Math.min(...perRequest);
       results[kind.name] = { rounds: perRequest, lowest };
       const all = perRequest.map((n) => n.toLocaleString('en')).join(', ');
       console.log(
         `${kind.name}: ${lowest.toLocaleString('en')} instructions per request (lowest of rounds ${all})`,
       );
+      if (functionsListed > 0) {
+        const { dump } = measured[perRequest.indexOf(lowest)]!;
+        const functions = topFunctions(dump, gateway.pid, functionsListed);
+        results[kind.name]!.functions = functions;
+        const indented = (lines: string[]) => lines.map((line) => `    ${line}`).join('\n');
+        console.log(`  JavaScript, per request with what it calls:\n${indented(functions.inclusive)}`);
+        console.log(`  any function, per request on its own:\n${indented(functions.self)}`);
+      }
     }
     const resultsDir = path.join(root, 'bench', 'results');
     fs.mkdirSync(resultsDir, { recursive: true });
@@ -171,6 +255,7 @@ async function main() {
   } finally {
     await gateway.stop();
     await upstream.stop();
+    fs.rmSync(`/tmp/perf-${gateway.pid}.map`, { force: true });
   }
 }
 
