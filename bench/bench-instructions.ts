@@ -7,9 +7,9 @@
  * alternating runs.
  *
  * The gateway (compiled, production mode, info logging to a file, as in `npm run bench`) runs under
- * `valgrind --tool=callgrind` with counting off. For each kind of request (an authenticated update
- * check; a `/v1/chat/completions` call through the fake OpenAI upstream, which runs outside
- * valgrind), BENCH_INSTR_WARM_UP requests (default 10,000) warm it up, then counting is switched
+ * `valgrind --tool=callgrind` with counting off. For each kind of request (a `/v1/chat/completions`
+ * call through the fake OpenAI upstream, which runs outside valgrind; an authenticated update check,
+ * then the same check of the bare baseline and of Hazel, each in its own valgrind), BENCH_INSTR_WARM_UP requests (default 10,000) warm it up, then counting is switched
  * on for BENCH_INSTR_REQUESTS sequential requests (default 1,000) and the total is divided by
  * their number, BENCH_INSTR_ROUNDS times (default 5). Only what runs in libuv's socket callbacks
  * is counted (`--toggle-collect=uv__stream_io`): the request's own work, the microtasks it queues
@@ -29,7 +29,15 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { root, startFakeUpstream, startGateway, waitForModel } from './bench-processes.js';
+import { ensurePeers, HAZEL_UPDATE_PATH, peersWanted, startHazel } from './bench-peers.js';
+import {
+  type RunningProcess,
+  root,
+  startBareServer,
+  startFakeUpstream,
+  startGateway,
+  waitForModel,
+} from './bench-processes.js';
 import { seedThroughApi, updatePath } from './bench-seed.js';
 
 const UPSTREAM_KEY = 'sk-bench-fake-upstream';
@@ -160,6 +168,53 @@ function topFunctions(dump: string, pid: number, limit: number): { inclusive: st
   return { inclusive: list(true, (name) => name.startsWith('JS:')), self: list(false, () => true) };
 }
 
+/** valgrind counting nothing until told, then only in libuv's socket callbacks, dumping into `outDir`. */
+function callgrindLauncher(outDir: string): string[] {
+  return [
+    'valgrind',
+    '--tool=callgrind',
+    '--instr-atstart=no',
+    '--toggle-collect=uv__stream_io',
+    `--callgrind-out-file=${path.join(outDir, 'callgrind.out')}`,
+    // valgrind's own messages, which would otherwise interleave with the report.
+    `--log-file=${path.join(outDir, 'valgrind.log')}`,
+  ];
+}
+
+type Results = Record<
+  string,
+  { rounds: number[]; lowest: number; functions?: { inclusive: string[]; self: string[] } }
+>;
+
+function report(results: Results, name: string, perRequest: number[]): number {
+  const lowest = Math.min(...perRequest);
+  results[name] = { rounds: perRequest, lowest };
+  const all = perRequest.map((n) => n.toLocaleString('en')).join(', ');
+  console.log(`${name}: ${lowest.toLocaleString('en')} instructions per request (lowest of rounds ${all})`);
+  return lowest;
+}
+
+/**
+ * The same count for another server's update check (the bare baseline, Hazel), side by side with the
+ * gateway's: started under its own valgrind, warmed up and counted alike.
+ */
+async function countServer(
+  work: string,
+  name: string,
+  start: (options: { launcher: string[]; env: Record<string, string> }) => Promise<RunningProcess>,
+  requestPath: string,
+  check: RequestKind['check'],
+): Promise<number[]> {
+  const outDir = fs.mkdtempSync(path.join(work, 'callgrind-'));
+  const server = await start({ launcher: callgrindLauncher(outDir), env: PIPE_NAMING });
+  try {
+    const kind = { name, url: `${server.url}${requestPath}`, init: {}, check };
+    return (await measure(server.pid, outDir, kind)).map((round) => round.perRequest);
+  } finally {
+    await server.stop();
+  }
+}
+
 async function main() {
   try {
     execFileSync('valgrind', ['--version'], { stdio: 'ignore' });
@@ -183,28 +238,16 @@ async function main() {
       ...PIPE_NAMING,
     },
     ...(functionsListed > 0 ? { execArgv: ['--perf-basic-prof'] } : {}),
-    launcher: [
-      'valgrind',
-      '--tool=callgrind',
-      '--instr-atstart=no',
-      '--toggle-collect=uv__stream_io',
-      `--callgrind-out-file=${path.join(outDir, 'callgrind.out')}`,
-    ],
+    launcher: callgrindLauncher(outDir),
   });
   try {
     const key = await seedThroughApi(gateway.url, adminKey, 1, 2);
     await waitForModel(gateway.url, key, 'gpt-4o-mini');
     const authorization = `Bearer ${key}`;
+    // The chat call first, right after the model listing: while the update check is counted, the
+    // gateway's idle connection to the upstream outlives the upstream's keep-alive (5 s), and under
+    // valgrind the gateway may reuse it before it notices the close (a 502, `other side closed`).
     const kinds: RequestKind[] = [
-      {
-        name: 'update check',
-        url: `${gateway.url}${updatePath('bench-1')}`,
-        init: { headers: { authorization } },
-        check(status, body) {
-          if (status !== 200 || !body.includes('"update_available":true'))
-            throw new Error(`the update check answered ${status}: ${body}`);
-        },
-      },
       {
         name: 'POST /v1/chat/completions',
         url: `${gateway.url}/v1/chat/completions`,
@@ -221,20 +264,21 @@ async function main() {
             throw new Error(`the chat call answered ${status}: ${body}`);
         },
       },
+      {
+        name: 'update check',
+        url: `${gateway.url}${updatePath('bench-1')}`,
+        init: { headers: { authorization } },
+        check(status, body) {
+          if (status !== 200 || !body.includes('"update_available":true'))
+            throw new Error(`the update check answered ${status}: ${body}`);
+        },
+      },
     ];
-    const results: Record<
-      string,
-      { rounds: number[]; lowest: number; functions?: { inclusive: string[]; self: string[] } }
-    > = {};
+    const results: Results = {};
     for (const kind of kinds) {
       const measured = await measure(gateway.pid, outDir, kind);
       const perRequest = measured.map((round) => round.perRequest);
-      const lowest = Math.min(...perRequest);
-      results[kind.name] = { rounds: perRequest, lowest };
-      const all = perRequest.map((n) => n.toLocaleString('en')).join(', ');
-      console.log(
-        `${kind.name}: ${lowest.toLocaleString('en')} instructions per request (lowest of rounds ${all})`,
-      );
+      const lowest = report(results, kind.name, perRequest);
       if (functionsListed > 0) {
         const { dump } = measured[perRequest.indexOf(lowest)]!;
         const functions = topFunctions(dump, gateway.pid, functionsListed);
@@ -243,6 +287,34 @@ async function main() {
         console.log(`  JavaScript, per request with what it calls:\n${indented(functions.inclusive)}`);
         console.log(`  any function, per request on its own:\n${indented(functions.self)}`);
       }
+    }
+    // The update check's baselines, as in `npm run bench` scenario 1: a bare node:http server
+    // sending the gateway's answer with two headers, and Hazel (unless BENCH_PEERS=0).
+    const updateCheck = kinds.find((kind) => kind.name === 'update check')!;
+    const answer = await fetch(updateCheck.url, updateCheck.init).then((response) => response.text());
+    const bare = await countServer(
+      work,
+      'update check: bare node:http',
+      (options) => startBareServer(answer, 'application/json; charset=utf-8', options),
+      '/',
+      (status) => {
+        if (status !== 200) throw new Error(`the bare server answered ${status}`);
+      },
+    );
+    report(results, 'update check: bare node:http', bare);
+    if (peersWanted()) {
+      const peersDir = ensurePeers();
+      const hazel = await countServer(
+        work,
+        'update check: Hazel',
+        (options) => startHazel(peersDir, options),
+        HAZEL_UPDATE_PATH,
+        (status, body) => {
+          if (status !== 200 || !body.includes('App-Setup-1.1.0.exe'))
+            throw new Error(`Hazel answered ${status}: ${body}`);
+        },
+      );
+      report(results, 'update check: Hazel', hazel);
     }
     const resultsDir = path.join(root, 'bench', 'results');
     fs.mkdirSync(resultsDir, { recursive: true });

@@ -59,7 +59,10 @@ const HAZEL_REPOSITORY = 'lunarbit-bench/app';
 export const HAZEL_UPDATE_PATH = '/update/win32/1.0.0';
 
 /** Hazel serving from a fake GitHub (in this process: it is asked once, before the measurement). */
-export async function startHazel(dir: string): Promise<RunningProcess & { answerBytes: number }> {
+export async function startHazel(
+  dir: string,
+  options: { launcher?: string[]; env?: Record<string, string> } = {},
+): Promise<RunningProcess & { answerBytes: number }> {
   const github = await startFakeGithub();
   github.createRepository(HAZEL_REPOSITORY);
   github.addRelease(HAZEL_REPOSITORY, {
@@ -89,9 +92,11 @@ export async function startHazel(dir: string): Promise<RunningProcess & { answer
         ACCOUNT: account,
         REPOSITORY: repository,
         HAZEL_GITHUB_URL: github.url,
+        ...options.env,
       },
       stdio: ['ignore', 'pipe', 'inherit'],
     },
+    options.launcher,
   );
   const match = await waitForLine(child, /Accepting connections on port (\d+)/, 'Hazel').catch(
     async (error: unknown) => {

@@ -109,8 +109,15 @@ export async function startGateway(options: {
   return { url: match[1]!, pid: child.pid!, startupMs, stop: stopper(child) };
 }
 
-/** A bare node:http server answering every request with the given bytes. */
-export async function startBareServer(body: string, contentType: string): Promise<RunningProcess> {
+/**
+ * A bare node:http server answering every request with the given bytes; `launcher` and `env` as for
+ * the gateway (bench:instructions runs it under valgrind).
+ */
+export async function startBareServer(
+  body: string,
+  contentType: string,
+  options: { launcher?: string[]; env?: Record<string, string> } = {},
+): Promise<RunningProcess> {
   const source = `
     const http = require('node:http');
     const body = Buffer.from(${JSON.stringify(body)});
@@ -122,7 +129,11 @@ export async function startBareServer(body: string, contentType: string): Promis
     server.listen(0, '127.0.0.1', () => console.log('listening on http://127.0.0.1:' + server.address().port));
   `;
   const started = performance.now();
-  const child = spawnNode(['-e', source], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawnNode(
+    ['-e', source],
+    { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...options.env } },
+    options.launcher,
+  );
   const match = await waitForLine(child, /listening on (http:\/\/\S+)/, 'bare server');
   return { url: match[1]!, pid: child.pid!, startupMs: performance.now() - started, stop: stopper(child) };
 }
