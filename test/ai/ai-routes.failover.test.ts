@@ -82,6 +82,26 @@ describe('AI endpoints: failover before the first byte', () => {
     }
   }
 
+  for (const stream of [false, true]) {
+    it(`${stream ? 'stream' : 'JSON'}: a connection dropped as the request went out → the same provider answers, no failover`, async (t) => {
+      const { a, b, settings } = await twoProviders(t);
+      const app = await buildAiApp(t, settings, quick);
+      const key = await aiKey(app);
+      a.script({ kind: 'drop' });
+      const response = await chat(app, key, stream);
+      assert.equal(response.statusCode, 200, response.body);
+      if (stream) assert.equal(streamedText(response.body), 'Answer from a.');
+      else assert.equal(response.json().provider, 'a');
+      const posts = (server: FakeServer) => server.requests.filter((request) => request.method === 'POST');
+      assert.equal(posts(a).length, 2, 'the dropped request was sent once more');
+      assert.equal(posts(b).length, 0);
+      const status = (await app.inject({ url: '/ai/status' })).json();
+      const first = status.providers.find((provider: { name: string }) => provider.name === 'a');
+      assert.equal(first.available, true, 'a stale connection does not cool the provider down');
+      assert.equal(first.errors, 0);
+    });
+  }
+
   it('every provider failing → 502/503 envelope, not a stream', async (t) => {
     const { a, b, settings } = await twoProviders(t);
     const app = await buildAiApp(t, settings, quick);

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { createHttpTransport, STALE_CONNECTION_WINDOW_MS } from '../../src/ai/providers/http-transport.js';
 import { OpenAICompatibleProvider } from '../../src/ai/providers/openai-compatible.js';
 import { ProviderError } from '../../src/ai/providers/provider.js';
 import { startFakeOpenAI } from '../helpers/fakes/fake-openai.js';
@@ -128,5 +129,115 @@ describe('outbound HTTP: timeouts, caps and aborts', () => {
       { kind: 'invalid_response' },
     );
     await capped.close();
+  });
+});
+
+describe('outbound HTTP: a connection the upstream dropped as the request went out', () => {
+  let fake: FakeServer;
+  before(async () => {
+    fake = await startFakeOpenAI();
+  });
+  after(async () => {
+    await fake.close();
+  });
+
+  const outbound = (stream: boolean) => ({
+    method: 'POST' as const,
+    url: `${fake.url}/v1/chat/completions`,
+    headers: {},
+    body: { ...request, stream },
+  });
+
+  it('a reused connection closed before any byte of the answer: sent once more on a new connection', async () => {
+    const transport = createHttpTransport({ provider: 'pool' });
+    try {
+      await transport.requestJson(outbound(false));
+      // The pool checks an idle connection for a close before reusing it; let that check pass.
+      await new Promise((resolve) => setImmediate(resolve));
+      const before = fake.requests.length;
+      fake.script({ kind: 'drop' });
+      const answer = (await transport.requestJson(outbound(false))) as { object: string };
+      assert.equal(answer.object, 'chat.completion');
+      const [dropped, resent] = fake.requests.slice(before);
+      assert.equal(fake.requests.length, before + 2);
+      // The dropped request went out on the idle connection of the first call, the resent one on another.
+      assert.equal(dropped!.clientPort, fake.requests[before - 1]!.clientPort);
+      assert.notEqual(resent!.clientPort, dropped!.clientPort);
+      assert.deepEqual(resent!.body, dropped!.body);
+    } finally {
+      await transport.close();
+    }
+  });
+
+  it('a stream whose connection is dropped before its first byte arrives whole from the resent request', async () => {
+    const transport = createHttpTransport({ provider: 'pool' });
+    try {
+      const before = fake.requests.length;
+      fake.script({ kind: 'drop' });
+      let events = 0;
+      let done = false;
+      for await (const batch of transport.streamEvents(outbound(true))) {
+        for (const event of batch) {
+          if (event.data === '[DONE]') done = true;
+          else events += 1;
+        }
+      }
+      assert.equal(done, true);
+      assert.ok(events > 1);
+      assert.equal(fake.requests.length, before + 2);
+    } finally {
+      await transport.close();
+    }
+  });
+
+  it('is sent once more only: a second drop is a connect error', async () => {
+    const transport = createHttpTransport({ provider: 'pool' });
+    try {
+      const before = fake.requests.length;
+      fake.script({ kind: 'drop' }, { kind: 'drop' });
+      await assert.rejects(transport.requestJson(outbound(false)), {
+        name: 'ProviderError',
+        kind: 'connect',
+      });
+      assert.equal(fake.requests.length, before + 2);
+    } finally {
+      await transport.close();
+    }
+  });
+
+  it('a drop later than the window after the request was written is not retried', async () => {
+    let clock = 0;
+    // Every reading of the clock is two windows later than the previous one.
+    const now = () => {
+      clock += 2 * STALE_CONNECTION_WINDOW_MS;
+      return clock;
+    };
+    const transport = createHttpTransport({ provider: 'pool', now });
+    try {
+      const before = fake.requests.length;
+      fake.script({ kind: 'drop' });
+      await assert.rejects(transport.requestJson(outbound(false)), { kind: 'connect' });
+      assert.equal(fake.requests.length, before + 1);
+    } finally {
+      await transport.close();
+    }
+  });
+
+  it('a connection dropped after the answer started is not retried', async () => {
+    const transport = createHttpTransport({ provider: 'pool' });
+    try {
+      const before = fake.requests.length;
+      fake.script({ kind: 'cut-mid-stream', afterEvents: 1 });
+      await assert.rejects(
+        (async () => {
+          for await (const _batch of transport.streamEvents(outbound(true))) {
+          }
+        })(),
+        { name: 'ProviderError' },
+      );
+      assert.equal(fake.requests.length, before + 1);
+    } finally {
+      await transport.close();
+    }
   });
 });

@@ -63,6 +63,18 @@ interface Target {
   path: string;
 }
 
+/**
+ * How soon after the request was written a connection that closes or resets before any byte of the
+ * answer counts as one the upstream had already closed (an idle keep-alive connection it dropped as
+ * the request went out), and the request is sent once more. A later drop is not retried: the
+ * upstream may have started generating (and charging for) the answer. The pool keeps idle connections
+ * 30 s; uvicorn (vLLM's server: `TIMEOUT_KEEP_ALIVE = 5` in vllm/entrypoints) closes them after 5 s and
+ * sends no `Keep-Alive` hint (encode/uvicorn docs/server-behavior.md: it adds `Server` and `Date` only).
+ */
+export const STALE_CONNECTION_WINDOW_MS = 1_000;
+/** How a connection closed under a request shows in the pool's errors. */
+const CONNECTION_DROPPED_CODES = new Set(['UND_ERR_SOCKET', 'ECONNRESET', 'EPIPE']);
+
 /** A streamed answer's unread bytes above which the upstream socket is paused. */
 const STREAM_HIGH_WATER_BYTES = 64 * 1024;
 /** Distinct URLs remembered per provider (a few per provider; Azure has one per deployment). */
@@ -137,9 +149,14 @@ export function createHttpTransport(options: HttpTransportOptions) {
     private rawHeaders: Buffer[] | null = null;
     private errorChunks: Buffer[] | null = null;
     private errorSize = 0;
+    /** When the request was handed to a connection (`now()`), or -1 before. */
+    private writtenAt = -1;
+    private resent = false;
     resumeUpstream: (() => void) | null = null;
 
     constructor(
+      private readonly outbound: OutboundRequest,
+      private readonly accept: string,
       private readonly signal: CallSignal | undefined,
       private readonly sink: {
         /** A chunk of the 2xx body; false pauses the upstream until `resumeUpstream()`. */
@@ -193,9 +210,34 @@ export function createHttpTransport(options: HttpTransportOptions) {
       this.sink.onFail(toProviderError(error, this.state, this.started));
     }
 
+    /** Hands the request to the pool (again, after a stale connection). */
+    send(): void {
+      // Cut before it started (the caller's signal had fired): nothing to send.
+      if (this.settled) return;
+      const outbound = this.outbound;
+      const headers: Record<string, string> = { accept: this.accept, ...outbound.headers };
+      if (outbound.body !== undefined) headers['content-type'] = 'application/json';
+      try {
+        const target = targetOf(outbound.url);
+        agent.dispatch(
+          {
+            origin: target.origin,
+            path: target.path,
+            method: outbound.method,
+            headers,
+            body: outbound.body === undefined ? null : JSON.stringify(outbound.body),
+          },
+          this,
+        );
+      } catch (error) {
+        this.onError(error as Error);
+      }
+    }
+
     onConnect(abort: (reason?: Error) => void): void {
       if (this.cutReason !== undefined) abort(this.cutReason);
       else this.cut = abort;
+      this.writtenAt = now();
     }
 
     onHeaders(statusCode: number, rawHeaders: Buffer[], resume: () => void): boolean {
@@ -243,7 +285,29 @@ export function createHttpTransport(options: HttpTransportOptions) {
     }
 
     onError(error: Error): void {
+      if (this.droppedOnArrival(error)) {
+        this.resent = true;
+        this.cut = null;
+        this.writtenAt = -1;
+        this.send();
+        return;
+      }
       this.fail(error);
+    }
+
+    /**
+     * True once per exchange for a connection that closed before any byte of the answer, right after
+     * the request was written: the race of a request with the upstream closing an idle connection.
+     */
+    private droppedOnArrival(error: Error): boolean {
+      return (
+        !this.resent &&
+        !this.settled &&
+        this.status === 0 &&
+        this.writtenAt >= 0 &&
+        now() - this.writtenAt <= STALE_CONNECTION_WINDOW_MS &&
+        CONNECTION_DROPPED_CODES.has(errorCode(error) ?? '')
+      );
     }
 
     private statusError(): ProviderError {
@@ -265,28 +329,6 @@ export function createHttpTransport(options: HttpTransportOptions) {
     return true;
   }
 
-  function dispatch(outbound: OutboundRequest, accept: string, exchange: Exchange): void {
-    // Cut before it started (the caller's signal had fired): nothing to send.
-    if (exchange.settled) return;
-    const headers: Record<string, string> = { accept, ...outbound.headers };
-    if (outbound.body !== undefined) headers['content-type'] = 'application/json';
-    try {
-      const target = targetOf(outbound.url);
-      agent.dispatch(
-        {
-          origin: target.origin,
-          path: target.path,
-          method: outbound.method,
-          headers,
-          body: outbound.body === undefined ? null : JSON.stringify(outbound.body),
-        },
-        exchange,
-      );
-    } catch (error) {
-      exchange.onError(error as Error);
-    }
-  }
-
   return {
     provider,
     timeouts,
@@ -296,7 +338,7 @@ export function createHttpTransport(options: HttpTransportOptions) {
       return new Promise((resolve, reject) => {
         const chunks: Buffer[] = [];
         let size = 0;
-        const exchange: Exchange = new Exchange(signal, {
+        const exchange: Exchange = new Exchange(outbound, 'application/json', signal, {
           onBody(chunk) {
             size += chunk.length;
             if (abortedOverCap(exchange, size, 'response')) return false;
@@ -318,7 +360,7 @@ export function createHttpTransport(options: HttpTransportOptions) {
           },
           onFail: reject,
         });
-        dispatch(outbound, 'application/json', exchange);
+        exchange.send();
       });
     },
 
@@ -342,7 +384,7 @@ export function createHttpTransport(options: HttpTransportOptions) {
         resolve?.();
       };
       let size = 0;
-      const exchange: Exchange = new Exchange(signal, {
+      const exchange: Exchange = new Exchange(outbound, 'text/event-stream', signal, {
         onBody(chunk) {
           size += chunk.length;
           if (abortedOverCap(exchange, size, 'stream')) return false;
@@ -373,7 +415,7 @@ export function createHttpTransport(options: HttpTransportOptions) {
       });
       let finished = false;
       try {
-        dispatch(outbound, 'text/event-stream', exchange);
+        exchange.send();
         for (;;) {
           if (queue.length > 0) {
             const events = queue;

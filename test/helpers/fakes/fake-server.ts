@@ -13,6 +13,8 @@ export type FakeBehaviour =
   | { kind: 'status'; status: number; headers?: Record<string, string>; message?: string }
   /** Accepts the request and never answers. */
   | { kind: 'hang' }
+  /** Reads the request and closes the connection without a byte of answer. */
+  | { kind: 'drop' }
   /** Streams `afterEvents` events, then destroys the socket. */
   | { kind: 'cut-mid-stream'; afterEvents?: number }
   /** Streams `afterEvents` events, then goes silent with the connection open. */
@@ -34,6 +36,8 @@ export interface RecordedRequest {
   query: URLSearchParams;
   headers: http.IncomingHttpHeaders;
   body: unknown;
+  /** The client's port: requests with the same one came over the same connection. */
+  clientPort: number | undefined;
   behaviour: FakeBehaviour;
   /** Set when the client closed the connection before the answer was complete. */
   clientClosedEarly: boolean;
@@ -96,6 +100,7 @@ export async function startFakeServer(
       query: url.searchParams,
       headers: req.headers,
       body,
+      clientPort: req.socket.remotePort,
       behaviour: queue.shift() ?? fake.defaultBehaviour,
       clientClosedEarly: false,
       closed: new Promise((resolve) => {
@@ -109,6 +114,11 @@ export async function startFakeServer(
     });
     await options.onRequest?.(recorded);
     if (recorded.behaviour.kind === 'hang') return;
+    if (recorded.behaviour.kind === 'drop') {
+      cutByServer = true;
+      res.socket?.destroy();
+      return;
+    }
 
     const exchange: FakeExchange = {
       request: recorded,
