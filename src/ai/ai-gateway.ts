@@ -17,7 +17,10 @@ export interface AiGatewayDeps {
   usage: Pick<KeyUsageTracker, 'recordTokens'>;
   clock: Clock;
   /** Per-provider call, latency, token and queue counters. */
-  metrics?: Pick<Metrics, 'aiCalls' | 'aiLatency' | 'aiTokens' | 'aiQueued' | 'aiQueueRejections'>;
+  metrics?: Pick<
+    Metrics,
+    'aiCalls' | 'aiLatency' | 'aiTokens' | 'aiQueued' | 'aiQueueRejections' | 'aiResends'
+  >;
 }
 
 /** The queue gauge and refusal counter of each provider. */
@@ -28,6 +31,13 @@ function queueRecorder(metrics: AiGatewayDeps['metrics']): (provider: string, ev
     else if (event === 'leave') metrics.aiQueued.dec({ provider });
     else metrics.aiQueueRejections.inc({ provider });
   };
+}
+
+/** The counter of a provider's requests sent once more after a stale connection. */
+function resendRecorder(metrics: AiGatewayDeps['metrics'], provider: string): (() => void) | undefined {
+  if (metrics === undefined) return undefined;
+  const resends = metrics.aiResends.labels({ provider });
+  return () => resends.inc();
 }
 
 /** Per-provider call, latency and token counters, their label sets bound once. */
@@ -73,6 +83,7 @@ export function createAiGateway(deps: AiGatewayDeps) {
     timeouts: { ...config.timeouts, ...definition.timeouts },
     maxResponseBytes: definition.maxResponseBytes ?? config.maxResponseBytes,
     maxConcurrency: definition.maxConcurrency ?? config.maxConcurrency,
+    onResend: resendRecorder(deps.metrics, definition.name),
   }));
   for (const { name, provider, options } of createProvidersFromSettings({ ...config.settings, providers })) {
     router.registerProvider(name, provider, options);

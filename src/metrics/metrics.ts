@@ -142,6 +142,12 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
       labelNames: ['provider'] as const,
       registers: [registry],
     }),
+    aiResends: new LocallyCountedCounter({
+      name: 'lunarbit_ai_upstream_resends_total',
+      help: 'Requests sent to an AI provider once more because their connection closed on arrival (a stale keep-alive connection)',
+      labelNames: ['provider'] as const,
+      registers: [registry],
+    }),
     githubSyncRuns: new LocallyCountedCounter({
       name: 'lunarbit_github_sync_runs_total',
       help: 'GitHub Releases synchronisations by outcome',

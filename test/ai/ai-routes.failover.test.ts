@@ -4,7 +4,7 @@ import { describe, it } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { estimateTokens } from '../../src/ai/providers/provider.js';
 import type { FakeBehaviour, FakeServer } from '../helpers/fakes/fake-server.js';
-import { bearer } from '../helpers/keys.js';
+import { adminAuth, bearer } from '../helpers/keys.js';
 import {
   aiKey,
   buildAiApp,
@@ -99,6 +99,12 @@ describe('AI endpoints: failover before the first byte', () => {
       const first = status.providers.find((provider: { name: string }) => provider.name === 'a');
       assert.equal(first.available, true, 'a stale connection does not cool the provider down');
       assert.equal(first.errors, 0);
+      const metrics = (await app.inject({ url: '/metrics', headers: adminAuth })).body.split('\n');
+      assert.deepEqual(
+        metrics.filter((line) => line.startsWith('lunarbit_ai_upstream_resends_total{')),
+        ['lunarbit_ai_upstream_resends_total{provider="a"} 1'],
+        'the resend is counted',
+      );
     });
   }
 

@@ -39,6 +39,7 @@ export interface AnthropicProviderOptions {
   timeouts?: Partial<HttpTimeouts>;
   maxResponseBytes?: number;
   connections?: number;
+  onResend?: () => void;
   probeTimeoutMs?: number;
 }
 
@@ -62,6 +63,7 @@ export class AnthropicProvider implements AIProvider {
       timeouts: options.timeouts,
       maxResponseBytes: options.maxResponseBytes,
       connections: options.connections,
+      onResend: options.onResend,
     });
   }
 

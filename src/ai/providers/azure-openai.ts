@@ -153,6 +153,7 @@ export const azureOpenAIKind = defineProviderKind<'azure-openai', AzureOpenAISet
       name: definition.name,
       timeouts: definition.timeouts,
       maxResponseBytes: definition.maxResponseBytes,
+      onResend: definition.onResend,
       endpoint: definition.baseUrl ?? '',
       apiKey: definition.apiKey ?? '',
       apiVersion: definition.apiVersion,

@@ -43,6 +43,8 @@ export interface HttpTransportOptions {
    * (`AI_PROVIDER_MAX_CONCURRENCY`); a pool cap below that would queue calls out of its sight.
    */
   connections?: number;
+  /** Called each time a request is sent once more after its connection dropped on arrival. */
+  onResend?: () => void;
   now?: () => number;
 }
 
@@ -287,6 +289,7 @@ export function createHttpTransport(options: HttpTransportOptions) {
     onError(error: Error): void {
       if (this.droppedOnArrival(error)) {
         this.resent = true;
+        options.onResend?.();
         this.cut = null;
         this.writtenAt = -1;
         this.send();

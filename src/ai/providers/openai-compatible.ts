@@ -29,6 +29,7 @@ export interface OpenAICompatibleOptions {
   timeouts?: Partial<HttpTimeouts>;
   maxResponseBytes?: number;
   connections?: number;
+  onResend?: () => void;
   /** Bound on health checks and model listing, which must not hang the router. */
   probeTimeoutMs?: number;
 }
@@ -68,6 +69,7 @@ export class OpenAICompatibleProvider implements AIProvider {
       timeouts: options.timeouts,
       maxResponseBytes: options.maxResponseBytes,
       connections: options.connections,
+      onResend: options.onResend,
     });
   }
 

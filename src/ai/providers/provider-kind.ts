@@ -27,6 +27,8 @@ export interface ProviderDefinition {
   maxResponseBytes?: number;
   /** Calls it takes at once; unset: `AI_PROVIDER_MAX_CONCURRENCY`. */
   maxConcurrency?: number;
+  /** Set by the gateway: counts the requests sent once more after a stale connection (metrics). */
+  onResend?: () => void;
 }
 
 /** What a kind's environment settings define; routing settings get their defaults. */
@@ -92,6 +94,6 @@ export function defineProviderKind<Type extends string, Settings = never>(
 
 /** The options every adapter takes from a definition. */
 export function commonOptions(definition: ProviderDefinition) {
-  const { name, timeouts, maxResponseBytes, models } = definition;
-  return { name, timeouts, maxResponseBytes, models };
+  const { name, timeouts, maxResponseBytes, models, onResend } = definition;
+  return { name, timeouts, maxResponseBytes, models, onResend };
 }
