@@ -169,6 +169,30 @@ describe('outbound HTTP: a connection the upstream dropped as the request went o
     }
   });
 
+  it('the resent request does not go out on another idle connection of the pool, which may be as stale', async () => {
+    const transport = createHttpTransport({ provider: 'pool' });
+    try {
+      // Two calls at once leave two idle connections in the pool.
+      await Promise.all([transport.requestJson(outbound(false)), transport.requestJson(outbound(false))]);
+      await new Promise((resolve) => setImmediate(resolve));
+      const before = fake.requests.length;
+      const idle = new Set(fake.requests.slice(-2).map((request) => request.clientPort));
+      assert.equal(idle.size, 2);
+      // The upstream has closed both: any request on a used connection is dropped.
+      fake.defaultBehaviour = { kind: 'drop', reusedOnly: true };
+      const answer = (await transport.requestJson(outbound(false))) as { object: string };
+      assert.equal(answer.object, 'chat.completion');
+      const [dropped, resent] = fake.requests.slice(before);
+      assert.equal(fake.requests.length, before + 2);
+      assert.ok(idle.has(dropped!.clientPort));
+      assert.ok(!idle.has(resent!.clientPort));
+      assert.equal(resent!.earlierOnConnection, 0);
+    } finally {
+      fake.defaultBehaviour = { kind: 'ok' };
+      await transport.close();
+    }
+  });
+
   it('a stream whose connection is dropped before its first byte arrives whole from the resent request', async () => {
     const transport = createHttpTransport({ provider: 'pool' });
     try {

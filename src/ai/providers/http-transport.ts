@@ -4,7 +4,7 @@
  * closes the upstream connection at once (and stops the provider spending tokens).
  * Every failure leaves here as a `ProviderError` with a kind the router can act on.
  */
-import { Agent, type Dispatcher, util as undiciUtil } from 'undici';
+import { Agent, Client, type Dispatcher, util as undiciUtil } from 'undici';
 import {
   type CallSignal,
   kindOfStatus,
@@ -87,13 +87,17 @@ export function createHttpTransport(options: HttpTransportOptions) {
   const timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
   const maxBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
   const now = options.now ?? Date.now;
-  const agent = new Agent({
+  const connectionOptions = {
     connect: { timeout: timeouts.connectMs },
     headersTimeout: timeouts.headersMs,
     bodyTimeout: timeouts.idleMs,
+  };
+  const agent = new Agent({
+    ...connectionOptions,
     keepAliveTimeout: 30_000,
     connections: options.connections ?? null,
   });
+
   const targets = new Map<string, Target>();
 
   function targetOf(url: string): Target {
@@ -212,7 +216,7 @@ export function createHttpTransport(options: HttpTransportOptions) {
       this.sink.onFail(toProviderError(error, this.state, this.started));
     }
 
-    /** Hands the request to the pool (again, after a stale connection). */
+    /** Hands the request to the pool, or (resent after a stale connection) to a new connection. */
     send(): void {
       // Cut before it started (the caller's signal had fired): nothing to send.
       if (this.settled) return;
@@ -221,16 +225,22 @@ export function createHttpTransport(options: HttpTransportOptions) {
       if (outbound.body !== undefined) headers['content-type'] = 'application/json';
       try {
         const target = targetOf(outbound.url);
-        agent.dispatch(
-          {
-            origin: target.origin,
-            path: target.path,
-            method: outbound.method,
-            headers,
-            body: outbound.body === undefined ? null : JSON.stringify(outbound.body),
-          },
-          this,
-        );
+        const request: Dispatcher.DispatchOptions = {
+          origin: target.origin,
+          path: target.path,
+          method: outbound.method,
+          headers,
+          body: outbound.body === undefined ? null : JSON.stringify(outbound.body),
+        };
+        if (!this.resent) {
+          agent.dispatch(request, this);
+          return;
+        }
+        // Resent: on a connection of its own, not on another idle one of the pool, which the upstream
+        // may have closed at the same moment. Closed gracefully: the request completes first.
+        const connection = new Client(target.origin, connectionOptions);
+        connection.dispatch(request, this);
+        connection.close().catch(() => {});
       } catch (error) {
         this.onError(error as Error);
       }

@@ -13,8 +13,11 @@ export type FakeBehaviour =
   | { kind: 'status'; status: number; headers?: Record<string, string>; message?: string }
   /** Accepts the request and never answers. */
   | { kind: 'hang' }
-  /** Reads the request and closes the connection without a byte of answer. */
-  | { kind: 'drop' }
+  /**
+   * Reads the request and closes the connection without a byte of answer; with `reusedOnly`, only
+   * on a connection that carried an earlier request (a fresh one is answered as `ok`).
+   */
+  | { kind: 'drop'; reusedOnly?: boolean }
   /** Streams `afterEvents` events, then destroys the socket. */
   | { kind: 'cut-mid-stream'; afterEvents?: number }
   /** Streams `afterEvents` events, then goes silent with the connection open. */
@@ -38,6 +41,8 @@ export interface RecordedRequest {
   body: unknown;
   /** The client's port: requests with the same one came over the same connection. */
   clientPort: number | undefined;
+  /** Requests its connection carried before this one. */
+  earlierOnConnection: number;
   behaviour: FakeBehaviour;
   /** Set when the client closed the connection before the answer was complete. */
   clientClosedEarly: boolean;
@@ -79,6 +84,7 @@ export async function startFakeServer(
   const queue: FakeBehaviour[] = [];
   const fake = {} as FakeServer;
   fake.defaultBehaviour = { kind: 'ok' };
+  const requestsPerConnection = new WeakMap<object, number>();
 
   const server = http.createServer(async (req, res) => {
     const chunks: Buffer[] = [];
@@ -91,6 +97,8 @@ export async function startFakeServer(
       body = text;
     }
     const url = new URL(req.url ?? '/', 'http://fake');
+    const earlierOnConnection = requestsPerConnection.get(req.socket) ?? 0;
+    requestsPerConnection.set(req.socket, earlierOnConnection + 1);
     let cutByServer = false;
     let markClosed = () => {};
     const recorded: RecordedRequest = {
@@ -101,6 +109,7 @@ export async function startFakeServer(
       headers: req.headers,
       body,
       clientPort: req.socket.remotePort,
+      earlierOnConnection,
       behaviour: queue.shift() ?? fake.defaultBehaviour,
       clientClosedEarly: false,
       closed: new Promise((resolve) => {
@@ -114,7 +123,8 @@ export async function startFakeServer(
     });
     await options.onRequest?.(recorded);
     if (recorded.behaviour.kind === 'hang') return;
-    if (recorded.behaviour.kind === 'drop') {
+    const { behaviour } = recorded;
+    if (behaviour.kind === 'drop' && (!behaviour.reusedOnly || earlierOnConnection > 0)) {
       cutByServer = true;
       res.socket?.destroy();
       return;
