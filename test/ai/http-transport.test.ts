@@ -1,6 +1,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { createHttpTransport, STALE_CONNECTION_WINDOW_MS } from '../../src/ai/providers/http-transport.js';
+import {
+  createHttpTransport,
+  type HttpTransport,
+  type HttpTransportOptions,
+  STALE_CONNECTION_WINDOW_MS,
+} from '../../src/ai/providers/http-transport.js';
 import { OpenAICompatibleProvider } from '../../src/ai/providers/openai-compatible.js';
 import { ProviderError } from '../../src/ai/providers/provider.js';
 import { startFakeOpenAI } from '../helpers/fakes/fake-openai.js';
@@ -148,9 +153,21 @@ describe('outbound HTTP: a connection the upstream dropped as the request went o
     body: { ...request, stream },
   });
 
-  it('a reused connection closed before any byte of the answer: sent once more on a new connection', async () => {
-    const transport = createHttpTransport({ provider: 'pool' });
+  /** Runs `use` with a transport of its own, closed afterwards. */
+  async function withTransport(
+    use: (transport: HttpTransport) => Promise<void>,
+    options: Partial<HttpTransportOptions> = {},
+  ) {
+    const transport = createHttpTransport({ provider: 'pool', ...options });
     try {
+      await use(transport);
+    } finally {
+      await transport.close();
+    }
+  }
+
+  it('a reused connection closed before any byte of the answer: sent once more on a new connection', async () => {
+    await withTransport(async (transport) => {
       await transport.requestJson(outbound(false));
       // The pool checks an idle connection for a close before reusing it; let that check pass.
       await new Promise((resolve) => setImmediate(resolve));
@@ -164,38 +181,35 @@ describe('outbound HTTP: a connection the upstream dropped as the request went o
       assert.equal(dropped!.clientPort, fake.requests[before - 1]!.clientPort);
       assert.notEqual(resent!.clientPort, dropped!.clientPort);
       assert.deepEqual(resent!.body, dropped!.body);
-    } finally {
-      await transport.close();
-    }
+    });
   });
 
   it('the resent request does not go out on another idle connection of the pool, which may be as stale', async () => {
-    const transport = createHttpTransport({ provider: 'pool' });
-    try {
-      // Two calls at once leave two idle connections in the pool.
-      await Promise.all([transport.requestJson(outbound(false)), transport.requestJson(outbound(false))]);
-      await new Promise((resolve) => setImmediate(resolve));
-      const before = fake.requests.length;
-      const idle = new Set(fake.requests.slice(-2).map((request) => request.clientPort));
-      assert.equal(idle.size, 2);
-      // The upstream has closed both: any request on a used connection is dropped.
-      fake.defaultBehaviour = { kind: 'drop', reusedOnly: true };
-      const answer = (await transport.requestJson(outbound(false))) as { object: string };
-      assert.equal(answer.object, 'chat.completion');
-      const [dropped, resent] = fake.requests.slice(before);
-      assert.equal(fake.requests.length, before + 2);
-      assert.ok(idle.has(dropped!.clientPort));
-      assert.ok(!idle.has(resent!.clientPort));
-      assert.equal(resent!.earlierOnConnection, 0);
-    } finally {
-      fake.defaultBehaviour = { kind: 'ok' };
-      await transport.close();
-    }
+    await withTransport(async (transport) => {
+      try {
+        // Two calls at once leave two idle connections in the pool.
+        await Promise.all([transport.requestJson(outbound(false)), transport.requestJson(outbound(false))]);
+        await new Promise((resolve) => setImmediate(resolve));
+        const before = fake.requests.length;
+        const idle = new Set(fake.requests.slice(-2).map((request) => request.clientPort));
+        assert.equal(idle.size, 2);
+        // The upstream has closed both: any request on a used connection is dropped.
+        fake.defaultBehaviour = { kind: 'drop', reusedOnly: true };
+        const answer = (await transport.requestJson(outbound(false))) as { object: string };
+        assert.equal(answer.object, 'chat.completion');
+        const [dropped, resent] = fake.requests.slice(before);
+        assert.equal(fake.requests.length, before + 2);
+        assert.ok(idle.has(dropped!.clientPort));
+        assert.ok(!idle.has(resent!.clientPort));
+        assert.equal(resent!.earlierOnConnection, 0);
+      } finally {
+        fake.defaultBehaviour = { kind: 'ok' };
+      }
+    });
   });
 
   it('a stream whose connection is dropped before its first byte arrives whole from the resent request', async () => {
-    const transport = createHttpTransport({ provider: 'pool' });
-    try {
+    await withTransport(async (transport) => {
       const before = fake.requests.length;
       fake.script({ kind: 'drop' });
       let events = 0;
@@ -209,14 +223,11 @@ describe('outbound HTTP: a connection the upstream dropped as the request went o
       assert.equal(done, true);
       assert.ok(events > 1);
       assert.equal(fake.requests.length, before + 2);
-    } finally {
-      await transport.close();
-    }
+    });
   });
 
   it('is sent once more only: a second drop is a connect error', async () => {
-    const transport = createHttpTransport({ provider: 'pool' });
-    try {
+    await withTransport(async (transport) => {
       const before = fake.requests.length;
       fake.script({ kind: 'drop' }, { kind: 'drop' });
       await assert.rejects(transport.requestJson(outbound(false)), {
@@ -224,9 +235,7 @@ describe('outbound HTTP: a connection the upstream dropped as the request went o
         kind: 'connect',
       });
       assert.equal(fake.requests.length, before + 2);
-    } finally {
-      await transport.close();
-    }
+    });
   });
 
   it('a drop later than the window after the request was written is not retried', async () => {
@@ -236,20 +245,19 @@ describe('outbound HTTP: a connection the upstream dropped as the request went o
       clock += 2 * STALE_CONNECTION_WINDOW_MS;
       return clock;
     };
-    const transport = createHttpTransport({ provider: 'pool', now });
-    try {
-      const before = fake.requests.length;
-      fake.script({ kind: 'drop' });
-      await assert.rejects(transport.requestJson(outbound(false)), { kind: 'connect' });
-      assert.equal(fake.requests.length, before + 1);
-    } finally {
-      await transport.close();
-    }
+    await withTransport(
+      async (transport) => {
+        const before = fake.requests.length;
+        fake.script({ kind: 'drop' });
+        await assert.rejects(transport.requestJson(outbound(false)), { kind: 'connect' });
+        assert.equal(fake.requests.length, before + 1);
+      },
+      { now },
+    );
   });
 
   it('a connection dropped after the answer started is not retried', async () => {
-    const transport = createHttpTransport({ provider: 'pool' });
-    try {
+    await withTransport(async (transport) => {
       const before = fake.requests.length;
       fake.script({ kind: 'cut-mid-stream', afterEvents: 1 });
       await assert.rejects(
@@ -260,8 +268,6 @@ describe('outbound HTTP: a connection the upstream dropped as the request went o
         { name: 'ProviderError' },
       );
       assert.equal(fake.requests.length, before + 1);
-    } finally {
-      await transport.close();
-    }
+    });
   });
 });

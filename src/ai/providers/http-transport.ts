@@ -97,7 +97,6 @@ export function createHttpTransport(options: HttpTransportOptions) {
     keepAliveTimeout: 30_000,
     connections: options.connections ?? null,
   });
-
   const targets = new Map<string, Target>();
 
   function targetOf(url: string): Target {
@@ -301,7 +300,6 @@ export function createHttpTransport(options: HttpTransportOptions) {
         this.resent = true;
         options.onResend?.();
         this.cut = null;
-        this.writtenAt = -1;
         this.send();
         return;
       }
