@@ -226,7 +226,11 @@ async function main() {
   const outDir = path.join(work, 'callgrind');
   fs.mkdirSync(outDir);
   const adminKey = randomBytes(32).toString('hex');
-  const upstream = await startFakeUpstream(UPSTREAM_KEY);
+  // Idle upstream connections kept 10 min, not Node's 5 s: under valgrind the gateway can stall for
+  // seconds (a collection, a recompilation, a loaded machine) with a request on its way to a connection
+  // the upstream closed meanwhile, and then find it closed too long after writing to send it again
+  // (a 502 `other side closed`, seen with 13.8 s for one call while the test suite loaded the machine).
+  const upstream = await startFakeUpstream(UPSTREAM_KEY, { keepAliveMs: 600_000 });
   const gateway = await startGateway({
     dataDir: path.join(work, 'data'),
     adminKey,
@@ -244,9 +248,6 @@ async function main() {
     const key = await seedThroughApi(gateway.url, adminKey, 1, 2);
     await waitForModel(gateway.url, key, 'gpt-4o-mini');
     const authorization = `Bearer ${key}`;
-    // The chat call first, right after the model listing: while the update check is counted, the
-    // gateway's idle connection to the upstream outlives the upstream's keep-alive (5 s), and under
-    // valgrind the gateway may reuse it before it notices the close (a 502, `other side closed`).
     const kinds: RequestKind[] = [
       {
         name: 'POST /v1/chat/completions',

@@ -144,7 +144,8 @@ export async function startBareServer(
  */
 export async function startFakeUpstream(
   apiKey: string,
-  options: { tokenMs?: number } = {},
+  /** `tokenMs`: the slow streaming upstream; `keepAliveMs`: how long the fake OpenAI keeps idle connections. */
+  options: { tokenMs?: number; keepAliveMs?: number } = {},
 ): Promise<RunningProcess> {
   const started = performance.now();
   const script = options.tokenMs === undefined ? 'bench-fake-upstream.ts' : 'bench-slow-upstream.ts';
@@ -155,6 +156,7 @@ export async function startFakeUpstream(
       NODE_ENV: 'production',
       FAKE_OPENAI_API_KEY: apiKey,
       ...(options.tokenMs === undefined ? {} : { TOKEN_MS: String(options.tokenMs) }),
+      ...(options.keepAliveMs === undefined ? {} : { KEEP_ALIVE_MS: String(options.keepAliveMs) }),
     },
     stdio: ['ignore', 'pipe', 'inherit'],
   });

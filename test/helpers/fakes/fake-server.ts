@@ -55,6 +55,8 @@ export interface FakeServerOptions {
   onRequest?: (request: RecordedRequest) => void | Promise<void>;
   /** `false` keeps no request in `requests`: a benchmark's load would grow it without bound. */
   record?: boolean;
+  /** How long an idle connection is kept (Node's `keepAliveTimeout`, default 5 s), and hinted in `Keep-Alive`. */
+  keepAliveMs?: number;
 }
 
 export interface FakeServer {
@@ -167,6 +169,7 @@ export async function startFakeServer(
     await handler(exchange);
   });
 
+  if (options.keepAliveMs !== undefined) server.keepAliveTimeout = options.keepAliveMs;
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   fake.url = `http://127.0.0.1:${port}`;
