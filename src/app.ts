@@ -268,7 +268,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     clock,
     cacheTtlMs: config.keys.cacheTtlMs,
   });
-  const artifactStore = createArtifactStore({
+  const artifactStore = await createArtifactStore({
     db: database.db,
     config,
     storageHealth,

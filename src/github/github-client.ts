@@ -11,7 +11,7 @@
  * - Asset contents are read through the API asset URL with `Accept: application/octet-stream`, which
  *   works for private repositories (a `browser_download_url` of a private repository answers 404).
  */
-import { Octokit } from '@octokit/rest';
+import type { Octokit } from '@octokit/rest';
 import { isReleaseAssetApiUrl } from '../catalog/build-links.js';
 import type { Clock } from '../infra/clock.js';
 import { VERSION } from '../version.js';
@@ -88,12 +88,21 @@ export function nextLink(link: string | undefined): string | undefined {
 export function createGithubClient(deps: { apiUrl: string; token: string | undefined; clock: Clock }) {
   const { apiUrl, clock } = deps;
   const quiet = () => {};
-  const octokit = new Octokit({
-    baseUrl: apiUrl,
-    ...(deps.token ? { auth: deps.token } : {}),
-    userAgent: `lunarbit-gateway/${VERSION}`,
-    log: { debug: quiet, info: quiet, warn: quiet, error: quiet },
-  });
+  // Loaded on the first call: a gateway whose projects name no repository never needs Octokit's
+  // code in memory (see createStorage in artifacts-store.ts for the S3 client).
+  let loaded: Promise<Octokit> | undefined;
+  async function get(options: { url: string } & Parameters<Octokit['request']>[1]): Promise<OctokitResponse> {
+    loaded ??= import('@octokit/rest').then(
+      ({ Octokit }) =>
+        new Octokit({
+          baseUrl: apiUrl,
+          ...(deps.token ? { auth: deps.token } : {}),
+          userAgent: `lunarbit-gateway/${VERSION}`,
+          log: { debug: quiet, info: quiet, warn: quiet, error: quiet },
+        }),
+    );
+    return (await (await loaded).request({ method: 'GET', ...options })) as OctokitResponse;
+  }
 
   /** Maps Octokit's thrown errors onto ours; a 304 is an answer, not an error. */
   function failure(error: unknown, what: string): GithubRateLimitError | GithubRequestError {
@@ -120,11 +129,10 @@ export function createGithubClient(deps: { apiUrl: string; token: string | undef
     what: string,
   ): Promise<Conditional<T> & { headers?: Record<string, unknown> }> {
     try {
-      const response = (await octokit.request({
-        method: 'GET',
+      const response = await get({
         url,
         headers: etag === undefined ? {} : { 'if-none-match': etag },
-      })) as OctokitResponse;
+      });
       const fresh = response.headers.etag;
       return {
         notModified: false,
@@ -171,11 +179,10 @@ export function createGithubClient(deps: { apiUrl: string; token: string | undef
         throw new GithubRequestError(413, `asset ${asset.name} is larger than ${MAX_ATTACHMENT_BYTES} bytes`);
       }
       try {
-        const response = (await octokit.request({
-          method: 'GET',
+        const response = await get({
           url: asset.url,
           headers: { accept: 'application/octet-stream' },
-        })) as OctokitResponse;
+        });
         const data = response.data;
         if (typeof data === 'string') return data;
         if (data instanceof ArrayBuffer) return Buffer.from(data).toString('utf8');
@@ -191,12 +198,11 @@ export function createGithubClient(deps: { apiUrl: string; token: string | undef
      */
     async assetDownloadLocation(assetApiUrl: string): Promise<string> {
       try {
-        const response = (await octokit.request({
-          method: 'GET',
+        const response = await get({
           url: assetApiUrl,
           headers: { accept: 'application/octet-stream' },
           request: { redirect: 'manual', parseSuccessResponseBody: false },
-        })) as OctokitResponse;
+        });
         const location = response.headers.location;
         if (response.status >= 300 && response.status < 400 && location !== undefined) {
           return new URL(String(location), assetApiUrl).toString();

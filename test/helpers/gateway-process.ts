@@ -12,6 +12,7 @@ import { UNDOCUMENTED_ANSWER_MARK } from './openapi-conformance.js';
 const root = path.resolve(import.meta.dirname, '..', '..');
 
 const preload = path.join(import.meta.dirname, 'openapi-conformance-preload.ts');
+const recordImports = path.join(import.meta.dirname, 'record-imports-preload.ts');
 const runs: Run[] = [];
 
 // Every answer a gateway process gave must be one its document states (checked in the process by
@@ -38,16 +39,24 @@ export interface Run {
 /**
  * Starts src/main.ts with exactly the given environment. `fileSizeLimitKb` runs it under
  * `ulimit -f` (RLIMIT_FSIZE): writing past that size fails with EFBIG, as on a full disk.
+ * `recordImportsTo` names a file that receives the URL of every module the process resolves.
  */
-export function startGateway(env: Record<string, string>, options: { fileSizeLimitKb?: number } = {}): Run {
-  const node = [process.execPath, '--import', 'tsx', '--import', preload, 'src/main.ts'];
+export function startGateway(
+  env: Record<string, string>,
+  options: { fileSizeLimitKb?: number; recordImportsTo?: string } = {},
+): Run {
+  const recording =
+    options.recordImportsTo === undefined
+      ? { args: [], env: {} }
+      : { args: ['--import', recordImports], env: { RECORD_IMPORTS_FILE: options.recordImportsTo } };
+  const node = [process.execPath, '--import', 'tsx', '--import', preload, ...recording.args, 'src/main.ts'];
   const [command, args] =
     options.fileSizeLimitKb === undefined
       ? [node[0] as string, node.slice(1)]
       : ['bash', ['-c', `ulimit -f ${options.fileSizeLimitKb} && exec "$@"`, 'gateway', ...node]];
   const child = spawn(command, args, {
     cwd: root,
-    env: { PATH: process.env.PATH ?? '', ...env },
+    env: { PATH: process.env.PATH ?? '', ...env, ...recording.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

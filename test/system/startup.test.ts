@@ -42,4 +42,28 @@ describe('process startup', () => {
     second.child.kill('SIGTERM');
     assert.equal(await second.exited, 0);
   });
+
+  it('with files on local disk loads neither the S3 client nor the GitHub client until they are needed', async (t) => {
+    const dataDir = tempDataDir(t);
+    const imports = path.join(dataDir, 'imports.txt');
+    const run = startGateway(
+      { DATA_DIR: dataDir, PORT: '0', LOG_LEVEL: 'warn', GITHUB_TOKEN: 'ghp_unused' },
+      { recordImportsTo: imports },
+    );
+    t.after(() => run.child.kill('SIGKILL'));
+    const [, url] = await waitForOutput(run, /listening on (http:\/\/\S+)/);
+    assert.equal((await fetch(`${url}/api/v2/health`)).status, 200);
+    run.child.kill('SIGTERM');
+    assert.equal(await run.exited, 0);
+
+    const resolved = fs.readFileSync(imports, 'utf8').split('\n');
+    // The recording works: packages the gateway does load are there.
+    assert.ok(resolved.some((url) => url.includes('/node_modules/fastify/')));
+    assert.ok(resolved.some((url) => url.endsWith('/src/github/github-client.ts')));
+    // Code such a gateway never runs (6 to 10 MB of its idle resident memory, docs/architecture.md).
+    assert.deepEqual(
+      resolved.filter((url) => /\/node_modules\/@(aws-sdk|smithy|octokit)\//.test(url)),
+      [],
+    );
+  });
 });
