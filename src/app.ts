@@ -215,7 +215,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   // Before anything writes there: the database, secrets and uploads live under it.
   ensurePrivateDirectory(config.dataDir);
   const storageHealth = createStorageHealth();
-  const database = createDatabase(config, {
+  const database = await createDatabase(config, {
     ...overrides.database,
     onQuery: (event) => {
       storageHealth.observeQuery(event);
@@ -225,7 +225,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   let shared: SharedState | undefined;
   try {
     await migrateToLatest(database);
-    shared = createSharedState(config, logFailure, database, config.rateLimits.redisTimeoutMs);
+    shared = await createSharedState(config, logFailure, database, config.rateLimits.redisTimeoutMs);
     if (!(await shared.connect())) {
       log.warn('Redis is not reachable yet: running on per-instance state until it is');
     }

@@ -18,7 +18,7 @@ const TTL_MS = 60_000;
 async function setup(t: { after: (fn: () => Promise<void>) => void }) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lunarbit-catalog-'));
   let queries = 0;
-  const database = createDatabase(
+  const database = await createDatabase(
     { database: { kind: 'sqlite', file: path.join(dir, 'db.sqlite') } },
     {
       onQuery: () => {

@@ -1,12 +1,13 @@
 import path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { type Driver, Kysely, type LogEvent, PostgresDialect, SqliteDialect, sql } from 'kysely';
-import pg from 'pg';
 import type { CoreConfig } from '../config.js';
 import { ensurePrivateDirectory, ensurePrivateFile } from '../infra/private-files.js';
 import type { DialectName } from './dialect.js';
 import { recordDatabaseConnectionError } from './storage-faults.js';
 import type { Tables } from './tables.js';
+
+type PgModule = typeof import('pg')['default'];
 
 export interface Database {
   readonly db: Kysely<Tables>;
@@ -25,13 +26,15 @@ export interface DatabaseOptions {
   onQuery?: (event: LogEvent) => void;
 }
 
-// Counts and ids come back from PostgreSQL as strings for int8; every value we store fits in a double.
-const pgTypes = {
-  getTypeParser(oid: number, format?: 'text' | 'binary') {
-    if (oid === 20) return (value: string) => Number(value);
-    return pg.types.getTypeParser(oid, format);
-  },
-};
+/** Counts and ids come back from PostgreSQL as strings for int8; every value we store fits in a double. */
+function typesOf(pg: PgModule) {
+  return {
+    getTypeParser(oid: number, format?: 'text' | 'binary') {
+      if (oid === 20) return (value: string) => Number(value);
+      return pg.types.getTypeParser(oid, format);
+    },
+  };
+}
 
 function openSqlite(file: string): BetterSqlite3.Database {
   if (file !== ':memory:') {
@@ -70,10 +73,14 @@ class SqliteDialectKeepingErrors extends SqliteDialect {
   }
 }
 
-export function createDatabase(
+/**
+ * The database the configuration names. The PostgreSQL driver is imported only for a PostgreSQL
+ * database: a gateway on SQLite never loads it (its code would stay resident for nothing).
+ */
+export async function createDatabase(
   config: Pick<CoreConfig, 'database'>,
   options: DatabaseOptions = {},
-): Database {
+): Promise<Database> {
   const log = options.onQuery;
   if (config.database.kind === 'sqlite') {
     const connection = openSqlite(config.database.file);
@@ -95,12 +102,13 @@ export function createDatabase(
   const schema = options.pgSchema;
   if (schema !== undefined && !/^[a-z_][a-z0-9_]{0,62}$/.test(schema))
     throw new Error(`invalid schema name ${schema}`);
+  const { default: pg } = await import('pg');
   const pool = new pg.Pool({
     connectionString: config.database.url,
     max: config.database.poolSize,
     connectionTimeoutMillis: 3_000,
     idleTimeoutMillis: 30_000,
-    types: pgTypes,
+    types: typesOf(pg),
     ...(schema ? { options: `-c search_path=${schema}` } : {}),
   });
   // An idle client that loses its connection emits 'error' on the pool; without a listener that
@@ -144,6 +152,7 @@ export function createDatabase(
 
 /** Drops a schema made for tests (PostgreSQL only). */
 export async function dropPgSchema(url: string, schema: string): Promise<void> {
+  const { default: pg } = await import('pg');
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {

@@ -6,7 +6,7 @@ import { migrateToLatest } from './migrate.js';
 /** `npm run migrate`: applies pending migrations to the configured database and exits. */
 async function run(): Promise<void> {
   const config = loadConfig({ ...process.env, API_KEY_ADMIN: process.env.API_KEY_ADMIN ?? 'x'.repeat(32) });
-  const database = createDatabase(config);
+  const database = await createDatabase(config);
   try {
     const report = await migrateToLatest(database);
     const where = config.database.kind === 'sqlite' ? config.database.file : 'PostgreSQL';

@@ -4,13 +4,12 @@ import type { Database } from '../db/database.js';
 import { type Cache, createMemoryCache, createRedisCache } from './cache.js';
 import { changeLogTransport } from './change-log.js';
 import { createEventBus, type EventBus, type EventTransport, redisEventTransport } from './event-bus.js';
-import { closeRedis, createRedisConnection, waitForRedis } from './redis.js';
 
 /**
  * Cache and event bus, in memory for a single instance or in Redis when `REDIS_URL` is set so that
  * several instances share state and hear each other's invalidations. On PostgreSQL, which several
  * instances may share, events also go through the database's change log, so that they arrive while
- * Redis is down and without Redis at all.
+ * Redis is down and without Redis at all. The Redis client is imported only when `REDIS_URL` is set.
  */
 export interface SharedState {
   cache: Cache;
@@ -25,13 +24,13 @@ export interface SharedState {
   close(): Promise<void>;
 }
 
-export function createSharedState(
+export async function createSharedState(
   config: Pick<CoreConfig, 'redisUrl' | 'redisPrefix' | 'changeLogPollMs'>,
   onError: (error: unknown, context: string) => void,
   database?: Database,
   /** The longest a caller of the command connection waits on its own (`RATE_LIMIT_REDIS_TIMEOUT_MS`). */
   commandTimeoutMs?: number,
-): SharedState {
+): Promise<SharedState> {
   const transports: EventTransport[] =
     database?.dialect === 'postgres'
       ? [changeLogTransport(database, { pollMs: config.changeLogPollMs, onError })]
@@ -51,6 +50,7 @@ export function createSharedState(
       },
     };
   }
+  const { closeRedis, createRedisConnection, waitForRedis } = await import('./redis.js');
   const redis = createRedisConnection(config.redisUrl, 'lunarbit', {
     ...(commandTimeoutMs === undefined ? {} : { commandTimeoutMs }),
   });

@@ -22,7 +22,7 @@ async function setup(
 ) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lunarbit-verifier-'));
   let queries = 0;
-  const database = createDatabase(
+  const database = await createDatabase(
     { database: { kind: 'sqlite', file: path.join(dir, 'db.sqlite') } },
     {
       onQuery: () => {

@@ -21,7 +21,7 @@ import { createUpdatesService } from './updates-service.js';
 async function setup(t: { after: (fn: () => Promise<void>) => void }) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lunarbit-updates-'));
   let queries = 0;
-  const database = createDatabase(
+  const database = await createDatabase(
     { database: { kind: 'sqlite', file: path.join(dir, 'db.sqlite') } },
     {
       onQuery: () => {

@@ -24,12 +24,12 @@ async function twoInstances(t: TestContext, withRedis: boolean) {
     await dropPgSchema(TEST_DATABASE_URL, schema);
   });
   for (let i = 0; i < 2; i++) {
-    const database = createDatabase(
+    const database = await createDatabase(
       { database: { kind: 'postgres', url: TEST_DATABASE_URL, poolSize: 2 } },
       { pgSchema: schema },
     );
     await retryOnDroppedSchema(() => migrateToLatest(database));
-    const state = createSharedState(config, (error) => errors.push(error), database);
+    const state = await createSharedState(config, (error) => errors.push(error), database);
     instances.push({
       state,
       close: async () => {

@@ -3,11 +3,11 @@ import { randomBytes } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { createMemoryCache } from '../../src/infra/cache.js';
 import { createLocalEventBus } from '../../src/infra/event-bus.js';
-import { createSharedState } from '../../src/infra/shared-state.js';
+import { createSharedState, type SharedState } from '../../src/infra/shared-state.js';
 import { skipUnless, TEST_REDIS_URL } from '../helpers/services.js';
 import { startRedisProxy } from '../rate-limit/redis-proxy.js';
 
-function nextEvent(bus: ReturnType<typeof createSharedState>['bus'], topic: string): Promise<unknown> {
+function nextEvent(bus: SharedState['bus'], topic: string): Promise<unknown> {
   return new Promise((resolve) => {
     const off = bus.subscribe(topic, (payload) => {
       off();
@@ -44,11 +44,11 @@ describe('Redis shared state', { skip: await skipUnless('redis') }, () => {
   it('two instances share cache entries and hear each other on the bus (not their own echo)', async (t) => {
     const prefix = `test:${randomBytes(6).toString('hex')}:`;
     const errors: unknown[] = [];
-    const a = createSharedState(
+    const a = await createSharedState(
       { redisUrl: TEST_REDIS_URL, redisPrefix: prefix, changeLogPollMs: 500 },
       (e) => errors.push(e),
     );
-    const b = createSharedState(
+    const b = await createSharedState(
       { redisUrl: TEST_REDIS_URL, redisPrefix: prefix, changeLogPollMs: 500 },
       (e) => errors.push(e),
     );
@@ -80,11 +80,11 @@ describe('Redis shared state', { skip: await skipUnless('redis') }, () => {
     proxy.setDelay(1_500);
     const prefix = `test:${randomBytes(6).toString('hex')}:`;
     const errors: string[] = [];
-    const slow = createSharedState(
+    const slow = await createSharedState(
       { redisUrl: proxy.url, redisPrefix: prefix, changeLogPollMs: 500 },
       (e, c) => errors.push(`${c}: ${e}`),
     );
-    const other = createSharedState(
+    const other = await createSharedState(
       { redisUrl: TEST_REDIS_URL, redisPrefix: prefix, changeLogPollMs: 500 },
       (e, c) => errors.push(`${c}: ${e}`),
     );
@@ -107,7 +107,7 @@ describe('Redis shared state', { skip: await skipUnless('redis') }, () => {
 
   it('reports Redis as unhealthy without throwing when it cannot connect', async (t) => {
     const errors: unknown[] = [];
-    const state = createSharedState(
+    const state = await createSharedState(
       { redisUrl: 'redis://127.0.0.1:1', redisPrefix: 'x:', changeLogPollMs: 500 },
       (e) => errors.push(e),
     );

@@ -43,7 +43,7 @@ describe('process startup', () => {
     assert.equal(await second.exited, 0);
   });
 
-  it('with files on local disk loads neither the S3 client nor the GitHub client until they are needed', async (t) => {
+  it('on SQLite with files on local disk and no Redis loads no client it does not use (S3, GitHub until needed, PostgreSQL, Redis)', async (t) => {
     const dataDir = tempDataDir(t);
     const imports = path.join(dataDir, 'imports.txt');
     const run = startGateway(
@@ -60,9 +60,12 @@ describe('process startup', () => {
     // The recording works: packages the gateway does load are there.
     assert.ok(resolved.some((url) => url.includes('/node_modules/fastify/')));
     assert.ok(resolved.some((url) => url.endsWith('/src/github/github-client.ts')));
-    // Code such a gateway never runs (6 to 10 MB of its idle resident memory, docs/architecture.md).
+    assert.ok(resolved.some((url) => url.includes('/node_modules/better-sqlite3/')));
+    // Code such a gateway never runs (resident memory for nothing, docs/architecture.md).
     assert.deepEqual(
-      resolved.filter((url) => /\/node_modules\/@(aws-sdk|smithy|octokit)\//.test(url)),
+      resolved.filter((url) =>
+        /\/node_modules\/(@(aws-sdk|smithy|octokit)\/|pg(-[a-z-]+)?\/|ioredis\/)/.test(url),
+      ),
       [],
     );
   });

@@ -159,7 +159,7 @@ describe('storage faults: 503 STORAGE_UNAVAILABLE with Retry-After, /health degr
       await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
       const proxied = new URL(TEST_DATABASE_URL);
       proxied.host = `127.0.0.1:${(proxy.address() as net.AddressInfo).port}`;
-      const database = createDatabase({
+      const database = await createDatabase({
         database: { kind: 'postgres', url: proxied.toString(), poolSize: 1 },
       });
       t.after(async () => {
