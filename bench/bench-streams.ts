@@ -112,6 +112,9 @@ async function measureAtN(options: {
       OPENAI_API_KEY: UPSTREAM_KEY,
       OPENAI_BASE_URL: `${options.upstreamUrl}/v1`,
       RATE_LIMIT_AI_MAX: '100000000',
+      // The provider's concurrency limit (1,024 calls by default) would queue the streams above it:
+      // lifted to N, like the rate limit, so that the run measures the gateway holding N streams.
+      AI_PROVIDER_MAX_CONCURRENCY: String(count),
     },
   });
   try {
