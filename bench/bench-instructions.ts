@@ -8,7 +8,8 @@
  *
  * The gateway (compiled, production mode, info logging to a file, as in `npm run bench`) runs under
  * `valgrind --tool=callgrind` with counting off. For each kind of request (a `/v1/chat/completions`
- * call through the fake OpenAI upstream, which runs outside valgrind; an authenticated update check,
+ * call through the fake OpenAI upstream, which runs outside valgrind, answered as JSON and streamed
+ * — 11 events, each written by the fake in two halves; an authenticated update check,
  * then the same check of the bare baseline and of Hazel, each in its own valgrind), BENCH_INSTR_WARM_UP requests (default 10,000) warm it up, then counting is switched
  * on for BENCH_INSTR_REQUESTS sequential requests (default 1,000) and the total is divided by
  * their number, BENCH_INSTR_ROUNDS times (default 5). Only what runs in libuv's socket callbacks
@@ -110,7 +111,11 @@ async function measure(pid: number, outDir: string, kind: RequestKind): Promise<
   return measured;
 }
 
-/** Compiled JavaScript by address, from the map `--perf-basic-prof` writes: start, size, name. */
+/**
+ * Compiled JavaScript by address, from the map `--perf-basic-prof` writes: start, end, name, in the
+ * order written. V8 reuses the addresses of code it has dropped, so several entries can cover one
+ * address; the one written last names the code there now.
+ */
 function readCodeMap(pid: number): { start: number; end: number; name: string }[] {
   return fs
     .readFileSync(`/tmp/perf-${pid}.map`, 'utf8')
@@ -120,8 +125,7 @@ function readCodeMap(pid: number): { start: number; end: number; name: string }[
       const [start, size, ...name] = line.split(' ');
       const from = Number.parseInt(start!, 16);
       return { start: from, end: from + Number.parseInt(size!, 16), name: name.join(' ') };
-    })
-    .sort((a, b) => a.start - b.start);
+    });
 }
 
 /**
@@ -131,17 +135,15 @@ function readCodeMap(pid: number): { start: number; end: number; name: string }[
  */
 function topFunctions(dump: string, pid: number, limit: number): { inclusive: string[]; self: string[] } {
   const code = readCodeMap(pid);
+  const named = new Map<number, string>();
   const nameOf = (address: number) => {
-    let low = 0;
-    let high = code.length - 1;
-    while (low <= high) {
-      const middle = (low + high) >> 1;
-      const entry = code[middle]!;
-      if (address < entry.start) high = middle - 1;
-      else if (address >= entry.end) low = middle + 1;
-      else return entry.name;
+    let name = named.get(address);
+    if (name === undefined) {
+      const entry = code.findLast(({ start, end }) => address >= start && address < end);
+      name = entry?.name ?? `0x${address.toString(16)}`;
+      named.set(address, name);
     }
-    return `0x${address.toString(16)}`;
+    return name;
   };
   const list = (inclusive: boolean, keep: (name: string) => boolean) => {
     const annotated = execFileSync(
@@ -263,6 +265,24 @@ async function main() {
         check(status, body) {
           if (status !== 200 || !body.includes('"chat.completion"'))
             throw new Error(`the chat call answered ${status}: ${body}`);
+        },
+      },
+      {
+        name: 'POST /v1/chat/completions, streamed',
+        url: `${gateway.url}/v1/chat/completions`,
+        init: {
+          method: 'POST',
+          headers: { authorization, 'content-type': 'application/json' },
+          body: JSON.stringify({
+            model: 'gpt-4o-mini',
+            messages: [{ role: 'user', content: 'What is semantic versioning?' }],
+            stream: true,
+          }),
+        },
+        check(status, body) {
+          const ended = body.endsWith('data: [DONE]\n\n') && body.split('data: [DONE]').length === 2;
+          if (status !== 200 || !body.includes('"chat.completion.chunk"') || !ended)
+            throw new Error(`the streamed chat call answered ${status}: ${body}`);
         },
       },
       {
