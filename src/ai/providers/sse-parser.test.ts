@@ -74,4 +74,36 @@ describe('SSE decoder', () => {
       ),
     );
   });
+
+  it('decodes any bytes of a data line, however split, as UTF-8 decoding of the whole does: invalid bytes as U+FFFD (property)', () => {
+    const lineBytes = fc
+      .uint8Array({ maxLength: 40 })
+      .map((bytes) => bytes.filter((b) => b !== 10 && b !== 13));
+    fc.assert(
+      fc.property(lineBytes, fc.array(fc.nat(), { maxLength: 8 }), (value, rawCuts) => {
+        const bytes = new Uint8Array([...encode('data: '), ...value, ...encode('\n\n')]);
+        const cuts = rawCuts.map((cut) => cut % (bytes.length + 1));
+        const { events } = decodeInPieces(bytes, cuts);
+        const expected = new TextDecoder('utf-8', { ignoreBOM: true }).decode(value);
+        assert.deepEqual(
+          events.map((e) => e.data),
+          [expected],
+        );
+      }),
+    );
+  });
+
+  it('drops one leading byte-order mark, split or not, and no other', () => {
+    const bom = [0xef, 0xbb, 0xbf];
+    const bytes = new Uint8Array([...bom, ...encode('data: a\n\ndata: b\n\n')]);
+    for (const cuts of [[], [1], [2], [3]]) {
+      assert.deepEqual(
+        decodeInPieces(bytes, cuts).events.map((e) => e.data),
+        ['a', 'b'],
+      );
+    }
+    // A second mark is part of the first line: its field is then not `data`, and no event is made.
+    const twice = new Uint8Array([...bom, ...bom, ...encode('data: a\n\n')]);
+    assert.deepEqual(decodeInPieces(twice, []).events, []);
+  });
 });
