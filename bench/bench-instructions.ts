@@ -250,18 +250,22 @@ async function main() {
     const key = await seedThroughApi(gateway.url, adminKey, 1, 2);
     await waitForModel(gateway.url, key, 'gpt-4o-mini');
     const authorization = `Bearer ${key}`;
+    const chat = (stream: boolean): Pick<RequestKind, 'url' | 'init'> => ({
+      url: `${gateway.url}/v1/chat/completions`,
+      init: {
+        method: 'POST',
+        headers: { authorization, 'content-type': 'application/json' },
+        body: JSON.stringify({
+          model: 'gpt-4o-mini',
+          messages: [{ role: 'user', content: 'What is semantic versioning?' }],
+          ...(stream ? { stream } : {}),
+        }),
+      },
+    });
     const kinds: RequestKind[] = [
       {
         name: 'POST /v1/chat/completions',
-        url: `${gateway.url}/v1/chat/completions`,
-        init: {
-          method: 'POST',
-          headers: { authorization, 'content-type': 'application/json' },
-          body: JSON.stringify({
-            model: 'gpt-4o-mini',
-            messages: [{ role: 'user', content: 'What is semantic versioning?' }],
-          }),
-        },
+        ...chat(false),
         check(status, body) {
           if (status !== 200 || !body.includes('"chat.completion"'))
             throw new Error(`the chat call answered ${status}: ${body}`);
@@ -269,16 +273,7 @@ async function main() {
       },
       {
         name: 'POST /v1/chat/completions, streamed',
-        url: `${gateway.url}/v1/chat/completions`,
-        init: {
-          method: 'POST',
-          headers: { authorization, 'content-type': 'application/json' },
-          body: JSON.stringify({
-            model: 'gpt-4o-mini',
-            messages: [{ role: 'user', content: 'What is semantic versioning?' }],
-            stream: true,
-          }),
-        },
+        ...chat(true),
         check(status, body) {
           const ended = body.endsWith('data: [DONE]\n\n') && body.split('data: [DONE]').length === 2;
           if (status !== 200 || !body.includes('"chat.completion.chunk"') || !ended)
